@@ -1,0 +1,1 @@
+"""The ``comity`` command, assembled from each domain's command group."""

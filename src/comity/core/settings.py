@@ -1,0 +1,113 @@
+"""Typed settings, built once and passed in.
+
+Sources, strongest first: explicit arguments, ``COMITY_*`` environment variables, the node's
+``comity.toml`` (in the node home), defaults. The node home is ``COMITY_HOME``, default
+``./.comity``::
+
+    settings = load_settings()                       # from the environment
+    settings = load_settings(home=Path("/srv/cbi"))  # tests build their own
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from comity.core.errors import ConfigurationError
+
+CONFIG_FILE = "comity.toml"
+_toml_path: ContextVar[Path | None] = ContextVar("comity_toml_path", default=None)
+
+
+class Settings(BaseSettings):
+    """Everything a node needs to run, typed."""
+
+    model_config = SettingsConfigDict(env_prefix="COMITY_", extra="ignore")
+
+    home: Path = Field(default=Path(".comity"), description="the node home folder")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite inside the home"
+    )
+    user: str | None = Field(default=None, description="the user the CLI acts as")
+    key_passphrase: SecretStr | None = Field(default=None, description="passphrase of the keys")
+    timezone: str = Field(default="UTC", description="IANA time zone of the node's agency")
+    url: str | None = Field(default=None, description="the URL peers reach this node at")
+    max_request_bytes: int = Field(default=64 << 20, description="largest API request body")
+    max_package_expansion: int = Field(
+        default=1 << 40, description="largest total size an imported package may expand to"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit values, then the environment, then ``comity.toml``."""
+        path = _toml_path.get()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path is not None and path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def database(self) -> str:
+        """The database URL, defaulting to SQLite inside the home."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'comity.db').resolve()}"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where the node's private keys live."""
+        return self.home / "keys"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """Where the encrypted evidence store lives."""
+        return self.home / "evidence"
+
+    @property
+    def passphrase(self) -> str | None:
+        """The key passphrase, if any."""
+        return self.key_passphrase.get_secret_value() if self.key_passphrase else None
+
+
+def load_settings(home: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings for the node at ``home`` (default: ``COMITY_HOME`` or ``./.comity``)."""
+    chosen = home or Path(os.environ.get("COMITY_HOME") or ".comity")
+    token = _toml_path.set(chosen / CONFIG_FILE)
+    try:
+        values = {k: v for k, v in overrides.items() if v is not None}
+        return Settings(home=chosen, **values)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{chosen / CONFIG_FILE} is not valid TOML: {exc}") from exc
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid settings: {exc}") from exc
+    finally:
+        _toml_path.reset(token)
+
+
+def write_config(settings: Settings, values: dict[str, str]) -> None:
+    """Write ``values`` to the node's ``comity.toml`` (simple string keys only)."""
+    from comity.core.files import write_atomic
+
+    lines = ["# Comity node configuration; environment variables COMITY_* override it."]
+    for key, value in sorted(values.items()):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        lines.append(f'{key} = "{escaped}"')
+    write_atomic(settings.home / CONFIG_FILE, ("\n".join(lines) + "\n").encode())

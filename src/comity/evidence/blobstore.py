@@ -1,0 +1,176 @@
+"""The evidence store: encrypted blobs addressed by a keyed hash.
+
+A blob's address is ``HMAC-SHA256(node secret, SHA-256 of its plaintext)``, so a directory
+listing does not reveal which known files the node holds. Each blob is encrypted with its own
+random key (:mod:`comity.core.aead`); that key, wrapped with HPKE to the node's X25519 key, lives
+in the database.
+
+Writes are staged: a blob is written under ``staging/<ingest>/`` (locked while its writer
+lives), then moved into ``objects/`` inside the database transaction that records it, with a
+journal naming the moved addresses. :meth:`BlobStore.recover` removes what a killed writer left:
+dead staging folders, and objects a journal names that the database never recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from comity.core.aead import decrypt_stream
+from comity.core.files import fsync_dir
+from comity.core.ids import new_id
+
+LOCK_NAME = ".lock"
+PUBLISH_LOCK = ".publish.lock"
+
+
+def blob_address(address_key: bytes, sha256_hex: str) -> str:
+    """Return the store address of content whose SHA-256 is ``sha256_hex``."""
+    return hmac.new(address_key, bytes.fromhex(sha256_hex), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Staging:
+    """A staging folder for one ingest, locked while its owner runs."""
+
+    path: Path
+    _lock_fd: int = -1
+    moved: list[str] = field(default_factory=list)
+
+    def __enter__(self) -> Staging:
+        self.path.mkdir(parents=True, mode=0o700)
+        self._lock_fd = os.open(self.path / LOCK_NAME, os.O_WRONLY | os.O_CREAT, 0o600)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+
+    def file(self, name: str) -> Path:
+        """A path inside the staging folder."""
+        return self.path / name
+
+
+class BlobStore:
+    """Encrypted, content-addressed blob storage under ``root``."""
+
+    def __init__(self, root: Path, address_key: bytes) -> None:
+        self.root = root
+        self.address_key = address_key
+        self.objects = root / "objects"
+        self.staging_root = root / "staging"
+        self.journal_root = root / "journal"
+
+    def address(self, sha256_hex: str) -> str:
+        """The address of content with this SHA-256."""
+        return blob_address(self.address_key, sha256_hex)
+
+    def path(self, address: str) -> Path:
+        """Where the blob with ``address`` lives."""
+        return self.objects / address[:2] / address[2:4] / address
+
+    def stage(self) -> Staging:
+        """Open a new staging folder (use as a context manager)."""
+        for folder in (self.objects, self.staging_root, self.journal_root):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return Staging(self.staging_root / new_id().hex)
+
+    @contextlib.contextmanager
+    def publishing(self, staging: Staging, blobs: dict[str, Path]) -> Iterator[list[str]]:
+        """Move staged blobs into the store for the duration of a database transaction.
+
+        Run the transaction inside this block: it commits before the block ends. The store's
+        publish lock is held throughout, so the objects present always match what the database
+        records. Yields the addresses that were new; if the body raises, they are removed
+        again. A journal lists them until the body has finished, so :meth:`recover` can remove
+        them if the process dies in between.
+        """
+        lock_fd = os.open(self.root / PUBLISH_LOCK, os.O_WRONLY | os.O_CREAT, 0o600)
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        journal = self.journal_root / f"{staging.path.name}.json"
+        try:
+            new = [a for a in blobs if not self.path(a).exists()]
+            journal.write_text(json.dumps(new))
+            fsync_dir(self.journal_root)
+            for address in new:
+                target = self.path(address)
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                os.replace(blobs[address], target)
+                fsync_dir(target.parent)
+            try:
+                yield new
+            except BaseException:
+                for address in new:
+                    with contextlib.suppress(FileNotFoundError):
+                        self.path(address).unlink()
+                raise
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    journal.unlink()
+        finally:
+            os.close(lock_fd)
+
+    def read(self, address: str, key: bytes) -> Iterator[bytes]:
+        """Yield the plaintext of a blob, authenticated chunk by chunk."""
+        with self.path(address).open("rb") as handle:
+            yield from decrypt_stream(key, handle)
+
+    def recover(self, recorded: Callable[[list[str]], set[str]]) -> list[str]:
+        """Clean up after writers that died; ``recorded`` says which addresses the database has.
+
+        Returns the addresses of orphan objects removed.
+        """
+        removed: list[str] = []
+        if self.journal_root.is_dir() and any(self.journal_root.glob("*.json")):
+            lock_fd = os.open(self.root / PUBLISH_LOCK, os.O_WRONLY | os.O_CREAT, 0o600)
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+            try:
+                for journal in sorted(self.journal_root.glob("*.json")):
+                    try:
+                        addresses = [str(a) for a in json.loads(journal.read_text() or "[]")]
+                    except ValueError:
+                        addresses = []
+                    known = recorded(addresses)
+                    for address in addresses:
+                        if address not in known:
+                            with contextlib.suppress(FileNotFoundError):
+                                self.path(address).unlink()
+                                removed.append(address)
+                    journal.unlink()
+            finally:
+                os.close(lock_fd)
+        if self.staging_root.is_dir():
+            for folder in self.staging_root.iterdir():
+                lock = folder / LOCK_NAME
+                try:
+                    fd = os.open(lock, os.O_WRONLY)
+                except FileNotFoundError:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    continue
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                shutil.rmtree(folder, ignore_errors=True)
+                os.close(fd)
+        return removed
+
+    def listing(self) -> list[str]:
+        """Every address present in ``objects/``."""
+        if not self.objects.is_dir():
+            return []
+        return sorted(p.name for p in self.objects.glob("*/*/*") if p.is_file())

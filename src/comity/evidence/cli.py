@@ -1,0 +1,190 @@
+"""Commands: ``comity evidence add|list|show``, ``comity custody log|verify``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from comity.cli.common import JsonOption, byte_progress, console, emit, kv, state
+from comity.core.errors import InvalidInput
+from comity.evidence.ingest import DEVICE_TYPES, IngestOptions, collect_sources, ingest, item_summary
+from comity.evidence.ledger import verify_chains
+from comity.evidence.services import custody_log, get_item, list_items, verify_custody
+from comity.identity.services import resolve_actor
+
+evidence_app = typer.Typer(help="Digital evidence: ingest, packages, receipts.", no_args_is_help=True)
+custody_app = typer.Typer(help="The custody ledger of evidence items.", no_args_is_help=True)
+
+
+def _parse_expected(values: list[str], paths: list[Path]) -> dict[str, str]:
+    """``--expected-sha256 HASH`` (one file) or ``--expected-sha256 NAME=HASH`` (any file)."""
+    expected: dict[str, str] = {}
+    for value in values:
+        name, sep, digest = value.rpartition("=")
+        if not sep:
+            if len(paths) != 1 or not paths[0].is_file():
+                raise InvalidInput("with several files, give --expected-sha256 NAME=HASH")
+            name, digest = paths[0].name, value
+        digest = digest.strip().lower()
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise InvalidInput(f"not a SHA-256 hex digest: {digest!r}")
+        expected[name] = digest
+    return expected
+
+
+def _parse_hash_list(path: Path) -> dict[str, str]:
+    """Read a ``sha256sum``-style list (``HASH  NAME`` per line), as acquisition tools write."""
+    expected: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read hash list {path}: {exc}") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        digest, _, name = line.strip().partition(" ")
+        name = name.strip().lstrip("*")
+        if len(digest) != 64 or not name:
+            raise InvalidInput(f"{path.name} line {number}: expected 'SHA256  NAME'")
+        expected[name] = digest.lower()
+    return expected
+
+
+@evidence_app.command("add")
+def evidence_add(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., help="Case id or reference."),
+    paths: list[Path] = typer.Argument(..., help="Files or folders to ingest."),
+    md5: bool = typer.Option(False, "--md5", help="Also compute MD5."),
+    sha1: bool = typer.Option(False, "--sha1", help="Also compute SHA-1."),
+    expected_sha256: list[str] = typer.Option([], "--expected-sha256", help="HASH, or NAME=HASH; refuses on mismatch."),
+    hash_list: Path = typer.Option(None, "--hash-list", help="sha256sum-style list reported by the acquisition tool."),
+    examiner: str = typer.Option(None, "--examiner"),
+    tool: str = typer.Option(None, "--tool", help="Acquisition tool."),
+    tool_version: str = typer.Option(None, "--tool-version"),
+    device_type: str = typer.Option(None, "--device-type", help=f"One of: {', '.join(DEVICE_TYPES)}."),
+    make: str = typer.Option(None, "--make"),
+    model: str = typer.Option(None, "--model"),
+    colour: str = typer.Option(None, "--colour"),
+    serial: str = typer.Option(None, "--serial"),
+    imei: str = typer.Option(None, "--imei"),
+    mac: str = typer.Option(None, "--mac"),
+    cloud_id: str = typer.Option(None, "--cloud-id"),
+    seized_at: str = typer.Option(None, "--seized-at", help="ISO 8601 time of seizure."),
+    seizure_tz: str = typer.Option(None, "--seizure-timezone", help="IANA zone of the seizure."),
+    place: str = typer.Option(None, "--place", help="Place of seizure."),
+    authority: str = typer.Option(None, "--authority", help="Warrant or order reference."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Ingest files or folders into a case: streamed, hashed, encrypted, with an 'acquired' event."""
+    from comity.core.timeutil import parse_time, zone
+
+    if device_type and device_type not in DEVICE_TYPES:
+        raise InvalidInput(f"--device-type must be one of {', '.join(DEVICE_TYPES)}")
+    if seized_at:
+        parse_time(seized_at)
+    if seizure_tz:
+        zone(seizure_tz)
+    expected = _parse_expected(expected_sha256, paths)
+    if hash_list is not None:
+        expected.update(_parse_hash_list(hash_list))
+    options = IngestOptions(
+        examiner=examiner, tool=tool, tool_version=tool_version,
+        device={"type": device_type, "make": make, "model": model, "colour": colour, "serial": serial,
+                "imei": imei, "mac": mac, "cloud_id": cloud_id},
+        seized_at=seized_at, timezone=seizure_tz, place=place, authority=authority,
+        extra_hashes=tuple(a for a, on in (("md5", md5), ("sha1", sha1)) if on),
+        expected_sha256=expected,
+    )
+    st = state(ctx)
+    sources, _ = collect_sources(paths)
+    total = sum(s.size for s in sources)
+    with byte_progress(total, "ingesting", not as_json) as advance:
+        items, warnings = ingest(st.ctx, st.actor, case, paths, options, advance)
+
+    def human(d: dict[str, Any]) -> None:
+        for w in d["warnings"]:
+            console.print(f"[yellow]warning:[/yellow] {w}")
+        table = Table("exhibit", "path", "size", "sha256", "id")
+        for i in d["items"]:
+            table.add_row(i["exhibit"], i["path"], str(i["size"]), i["hashes"]["sha256"], i["id"])
+        console.print(table)
+
+    emit({"items": items, "warnings": warnings}, as_json, human)
+
+
+@evidence_app.command("list")
+def evidence_list(ctx: typer.Context, case: str, as_json: bool = JsonOption) -> None:
+    """List the evidence items of a case."""
+    st = state(ctx)
+    with st.ctx.transaction() as session:
+        actor = resolve_actor(session, st.actor)
+        data = {"items": [item_summary(i) for i in list_items(session, actor, case)]}
+
+    def human(d: dict[str, Any]) -> None:
+        table = Table("exhibit", "path", "size", "sha256", "origin")
+        for i in d["items"]:
+            table.add_row(i["exhibit"], i["path"], str(i["size"]), i["hashes"]["sha256"], i["origin_agency"])
+        console.print(table)
+
+    emit(data, as_json, human)
+
+
+@evidence_app.command("show")
+def evidence_show(ctx: typer.Context, item: str, as_json: bool = JsonOption) -> None:
+    """Show an item (by id or exhibit number)."""
+    st = state(ctx)
+    with st.ctx.transaction() as session:
+        actor = resolve_actor(session, st.actor)
+        data = item_summary(get_item(session, actor, item, purpose="show"))
+    emit(data, as_json, lambda d: kv([(k, v) for k, v in d.items()]))
+
+
+@custody_app.command("log")
+def custody_log_cmd(ctx: typer.Context, item: str, as_json: bool = JsonOption) -> None:
+    """Show an item's custody events, oldest first."""
+    st = state(ctx)
+    with st.ctx.transaction() as session:
+        actor = resolve_actor(session, st.actor)
+        data = custody_log(session, actor, item)
+
+    def human(d: dict[str, Any]) -> None:
+        console.print(f"{d['item']['exhibit']}  sha256 {d['item']['hashes']['sha256']}", highlight=False)
+        table = Table("#", "action", "UTC", "local time", "who", "agency", "purpose", "hash")
+        for e in d["events"]:
+            table.add_row(str(e["seq"]), e["action"], e["at"], e["local_time"], e["actor"]["username"],
+                          e["agency"]["code"], e.get("purpose") or "", e["hash"][:16])
+        console.print(table)
+
+    emit(data, as_json, human)
+
+
+@custody_app.command("verify")
+def custody_verify(
+    ctx: typer.Context,
+    case: str = typer.Argument(None, help="Case id or reference (default: every case you may see)."),
+    skip_content: bool = typer.Option(False, "--skip-content", help="Check the ledger only, not the stored bytes."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Prove every item's chain intact and its stored bytes unchanged; exit 1 naming the first break."""
+    st = state(ctx)
+    with st.ctx.transaction() as session:
+        actor = resolve_actor(session, st.actor)
+        report = verify_custody(st.ctx, actor, session, case, content=not skip_content)
+
+    def human(d: dict[str, Any]) -> None:
+        if d["ok"]:
+            console.print(f"custody verified: {d['items']} items, {d['events']} events, chains intact"
+                          + ("" if skip_content else ", stored bytes match"))
+        else:
+            console.print(f"[red]custody BROKEN[/red]: {d['first_problem']}", highlight=False)
+
+    emit(report, as_json, human)
+    if not report["ok"]:
+        raise typer.Exit(1)
+
+
+__all__ = ["custody_app", "evidence_app", "verify_chains"]

@@ -1,0 +1,40 @@
+"""Errors of the evidence domain; each carries the data that identifies what went wrong."""
+
+from __future__ import annotations
+
+from comity.core.errors import CheckFailed, InvalidInput
+
+
+class HashMismatch(CheckFailed):
+    """An item's bytes do not have the hash that was expected of them."""
+
+    slug = "hash-mismatch"
+    title = "Hash mismatch"
+
+
+class LedgerBroken(CheckFailed):
+    """A custody ledger failed verification."""
+
+    slug = "ledger-broken"
+    title = "Custody ledger broken"
+
+
+class PackageInvalid(CheckFailed):
+    """An evidence package failed verification (altered, incomplete, unsafe or mis-signed)."""
+
+    slug = "package-invalid"
+    title = "Evidence package invalid"
+
+
+class PackageUnsafe(PackageInvalid):
+    """A package tries to escape its folder, holds links, or expands far beyond its size."""
+
+    slug = "package-unsafe"
+    title = "Unsafe evidence package"
+
+
+class EvidenceInputError(InvalidInput):
+    """Evidence cannot be read (missing file, unreadable, not a regular file)."""
+
+    slug = "evidence-input"
+    title = "Evidence input error"

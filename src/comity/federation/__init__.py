@@ -1,0 +1,1 @@
+"""Peers: other agencies' nodes, their keys and the credentials they use to call this node."""

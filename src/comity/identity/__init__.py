@@ -1,0 +1,1 @@
+"""The node, agencies, users, roles, API tokens and the audit log."""
