@@ -145,7 +145,9 @@ def make_node(
 ) -> Node:
     """Initialize a node in ``tmp_path`` on the test's rolled-back transaction."""
     home = tmp_path / code.lower()
-    settings = load_settings(home=home, database_url=str(migrated_engine.url.render_as_string(False)))
+    settings = load_settings(
+        home=home, database_url=str(migrated_engine.url.render_as_string(False))
+    )
     ctx = NodeContext(settings, engine=migrated_engine, sessions=factory)
     summary: dict[str, Any] = init_node(
         ctx, agency=name, code=code, country=country, timezone=timezone, migrate_schema=False
@@ -154,7 +156,9 @@ def make_node(
 
 
 @pytest.fixture
-def node(tmp_path: Path, migrated_engine: Engine, db_session_factory: sessionmaker[Session]) -> Node:
+def node(
+    tmp_path: Path, migrated_engine: Engine, db_session_factory: sessionmaker[Session]
+) -> Node:
     """An initialized CBI (India) node whose database changes are rolled back."""
     return make_node(tmp_path, migrated_engine, db_session_factory)
 
@@ -181,7 +185,9 @@ class CliNode:
     home: Path
     env: dict[str, str]
 
-    def run(self, *args: str, user: str | None = None, check: bool = False, timeout: float = 300) -> CliResult:
+    def run(
+        self, *args: str, user: str | None = None, check: bool = False, timeout: float = 300
+    ) -> CliResult:
         """Run ``comity ARGS`` as a separate process."""
         env = dict(self.env)
         if user:

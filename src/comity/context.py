@@ -67,7 +67,7 @@ class NodeContext:
         return NodeKeys.load(self.settings.keys_dir, self.settings.passphrase)
 
     def retired_keys(self) -> dict[str, NodeKeys]:
-        """Retired key pairs by encryption-key fingerprint (to open blobs sealed before a rotation)."""
+        """Retired key pairs by encryption-key fingerprint (they open blobs sealed earlier)."""
         found: dict[str, NodeKeys] = {}
         base = self.settings.keys_dir / RETIRED_DIR
         if base.is_dir():

@@ -7,11 +7,20 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from comity.cases.services import add_member, case_summary, create_case, get_case, list_cases, set_status
+from comity.cases.services import (
+    add_member,
+    case_summary,
+    create_case,
+    get_case,
+    list_cases,
+    set_status,
+)
 from comity.cli.common import JsonOption, console, emit, kv, state
 from comity.identity.services import resolve_actor
 
-case_app = typer.Typer(help="Cases: investigations, their jurisdictions and members.", no_args_is_help=True)
+case_app = typer.Typer(
+    help="Cases: investigations, their jurisdictions and members.", no_args_is_help=True
+)
 
 
 def _print_case(d: dict[str, Any]) -> None:
@@ -22,8 +31,14 @@ def _print_case(d: dict[str, Any]) -> None:
             ("title", d["title"]),
             ("status", d["status"]),
             ("jurisdictions", ", ".join(d["jurisdictions"])),
-            ("offences", "; ".join(f"{o['jurisdiction']}: {o['reference']}" for o in d["offences"]) or "-"),
-            ("authority", "; ".join(f"{a['kind']} {a['reference']}" for a in d["legal_authority"]) or "-"),
+            (
+                "offences",
+                "; ".join(f"{o['jurisdiction']}: {o['reference']}" for o in d["offences"]) or "-",
+            ),
+            (
+                "authority",
+                "; ".join(f"{a['kind']} {a['reference']}" for a in d["legal_authority"]) or "-",
+            ),
             ("agencies", ", ".join(d["agencies"])),
             ("members", ", ".join(f"{m['username']} ({m['role']})" for m in d["members"])),
         ]
@@ -37,7 +52,9 @@ def case_create(
     jurisdiction: list[str] = typer.Option(..., "--jurisdiction", help="ISO 3166 code; repeat."),
     summary: str = typer.Option("", "--summary"),
     offence: list[str] = typer.Option([], "--offence", help="e.g. 'IN:BNS 318(4)'; repeat."),
-    authority: list[str] = typer.Option([], "--authority", help="e.g. 'warrant:SW/114/2026'; repeat."),
+    authority: list[str] = typer.Option(
+        [], "--authority", help="e.g. 'warrant:SW/114/2026'; repeat."
+    ),
     agency: list[str] = typer.Option([], "--agency", help="Agency code involved; repeat."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -46,11 +63,21 @@ def case_create(
     with st.ctx.transaction() as session:
         actor = resolve_actor(session, st.actor)
         case = create_case(
-            session, actor, title=title, jurisdictions=jurisdiction, summary=summary,
-            offences=offence, authorities=authority, agencies=agency,
+            session,
+            actor,
+            title=title,
+            jurisdictions=jurisdiction,
+            summary=summary,
+            offences=offence,
+            authorities=authority,
+            agencies=agency,
         )
         data = case_summary(case)
-    emit(data, as_json, lambda d: console.print(f"Opened case {d['reference']} ({d['id']}).", highlight=False))
+    emit(
+        data,
+        as_json,
+        lambda d: console.print(f"Opened case {d['reference']} ({d['id']}).", highlight=False),
+    )
 
 
 @case_app.command("list")
@@ -64,7 +91,9 @@ def case_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     def human(d: dict[str, Any]) -> None:
         table = Table("reference", "title", "status", "jurisdictions", "id")
         for c in d["cases"]:
-            table.add_row(c["reference"], c["title"], c["status"], ", ".join(c["jurisdictions"]), c["id"])
+            table.add_row(
+                c["reference"], c["title"], c["status"], ", ".join(c["jurisdictions"]), c["id"]
+            )
         console.print(table)
 
     emit(data, as_json, human)

@@ -1,7 +1,7 @@
 """Case services: create, list, show, members — every read and change audited.
 
-    case = create_case(session, actor, title="Fake call centre", jurisdictions=["IN", "US"])
-    case = get_case(session, actor, str(case.id))      # audited as a read of case data
+case = create_case(session, actor, title="Fake call centre", jurisdictions=["IN", "US"])
+case = get_case(session, actor, str(case.id))      # audited as a read of case data
 """
 
 from __future__ import annotations
@@ -82,7 +82,12 @@ def create_case(
     session.flush()
     session.refresh(case)
     audit.record(
-        session, actor.username, "case.create", "case", str(case.id), case_id=case.id,
+        session,
+        actor.username,
+        "case.create",
+        "case",
+        str(case.id),
+        case_id=case.id,
         details={"reference": case.reference, "title": case.title},
     )
     return case
@@ -118,7 +123,12 @@ def get_case(session: Session, actor: Actor, case_ref: str, *, purpose: str = "v
             case=case.reference,
         )
     audit.record(
-        session, actor.username, "case.read", "case", str(case.id), case_id=case.id,
+        session,
+        actor.username,
+        "case.read",
+        "case",
+        str(case.id),
+        case_id=case.id,
         details={"purpose": purpose},
     )
     return case
@@ -138,7 +148,11 @@ def require_case_write(actor: Actor, case: Case) -> None:
 
 def list_cases(session: Session, actor: Actor) -> list[Case]:
     """Return the cases ``actor`` may see, newest first (the listing is audited)."""
-    cases = [c for c in session.scalars(select(Case).order_by(Case.created_at.desc())) if can_see(actor, c)]
+    cases = [
+        c
+        for c in session.scalars(select(Case).order_by(Case.created_at.desc()))
+        if can_see(actor, c)
+    ]
     audit.record(session, actor.username, "case.list", "case", None, details={"count": len(cases)})
     return cases
 
@@ -154,7 +168,12 @@ def add_member(session: Session, actor: Actor, case_ref: str, username: str, rol
     session.flush()
     session.refresh(case)
     audit.record(
-        session, actor.username, "case.member_add", "case", str(case.id), case_id=case.id,
+        session,
+        actor.username,
+        "case.member_add",
+        "case",
+        str(case.id),
+        case_id=case.id,
         details={"username": username, "role": role},
     )
     return case
@@ -168,7 +187,12 @@ def set_status(session: Session, actor: Actor, case_ref: str, status: str) -> Ca
     actor.require(*CASE_WRITE_ROLES)
     old, case.status, case.updated_at = case.status, status, utcnow()
     audit.record(
-        session, actor.username, "case.status", "case", str(case.id), case_id=case.id,
+        session,
+        actor.username,
+        "case.status",
+        "case",
+        str(case.id),
+        case_id=case.id,
         details={"from": old, "to": status},
     )
     return case
@@ -186,9 +210,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "offences": case.offences,
         "legal_authority": case.legal_authority,
         "agencies": case.agencies,
-        "members": [
-            {"username": m.user.username, "role": m.role} for m in case.members
-        ],
+        "members": [{"username": m.user.username, "role": m.role} for m in case.members],
         "created_by": case.created_by,
         "created_at": isoformat(case.created_at),
     }

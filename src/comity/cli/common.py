@@ -75,7 +75,9 @@ def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -
 
 
 @contextmanager
-def byte_progress(total: int, description: str, enabled: bool = True) -> Iterator[Callable[[int], None]]:
+def byte_progress(
+    total: int, description: str, enabled: bool = True
+) -> Iterator[Callable[[int], None]]:
     """A Rich progress bar over ``total`` bytes on stderr; yields an ``advance(n)`` callback."""
     if not enabled or not err_console.is_terminal:
         yield lambda _n: None

@@ -33,8 +33,12 @@ app = typer.Typer(
 @app.callback()
 def root(
     ctx: typer.Context,
-    as_user: str = typer.Option(None, "--as", help="Act as this user (default: COMITY_USER, else the administrator)."),
-    home: Path = typer.Option(None, "--home", help="Node home folder (default: COMITY_HOME, else ./.comity)."),
+    as_user: str = typer.Option(
+        None, "--as", help="Act as this user (default: COMITY_USER, else the administrator)."
+    ),
+    home: Path = typer.Option(
+        None, "--home", help="Node home folder (default: COMITY_HOME, else ./.comity)."
+    ),
 ) -> None:
     """Comity node command line."""
     overrides = {"home": home} if home else {}
@@ -89,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("COMITY_DEBUG"):
             raise
-        err_console.print(f"internal error: {type(exc).__name__}: {exc}", highlight=False, markup=False)
+        err_console.print(
+            f"internal error: {type(exc).__name__}: {exc}", highlight=False, markup=False
+        )
         return 3
     return result if isinstance(result, int) else 0
 

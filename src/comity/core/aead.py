@@ -73,7 +73,9 @@ class StreamEncryptor:
         return self._aead.encrypt(nonce, chunk, self.header)
 
 
-def encrypt_chunks(key: bytes, chunks: Iterable[bytes], chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+def encrypt_chunks(
+    key: bytes, chunks: Iterable[bytes], chunk_size: int = CHUNK_SIZE
+) -> Iterator[bytes]:
     """Re-chunk ``chunks`` to ``chunk_size`` and yield the header and sealed chunks."""
     enc = StreamEncryptor(key, chunk_size)
     yield enc.header

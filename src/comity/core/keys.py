@@ -133,7 +133,9 @@ def _private_pem(key: Ed25519PrivateKey | X25519PrivateKey, passphrase: str | No
         if passphrase
         else serialization.NoEncryption()
     )
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
 
 
 def _load_private(path: Path, passphrase: str | None) -> object:
@@ -150,4 +152,6 @@ def _load_private(path: Path, passphrase: str | None) -> object:
             "the node keys are protected by a passphrase: set COMITY_KEY_PASSPHRASE"
         ) from exc
     except ValueError as exc:
-        raise ConfigurationError(f"cannot read {path.name}: wrong passphrase or damaged file") from exc
+        raise ConfigurationError(
+            f"cannot read {path.name}: wrong passphrase or damaged file"
+        ) from exc

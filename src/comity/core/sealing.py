@@ -37,7 +37,9 @@ def unwrap_key(wrapped: bytes, private: X25519PrivateKey, info: bytes) -> bytes:
         raise DecryptionFailed("cannot unwrap the key: not sealed for this node's key") from exc
 
 
-def seal_chunks(chunks: Iterable[bytes], recipient: X25519PublicKey, info: bytes) -> Iterator[bytes]:
+def seal_chunks(
+    chunks: Iterable[bytes], recipient: X25519PublicKey, info: bytes
+) -> Iterator[bytes]:
     """Yield the sealed form of the byte stream ``chunks`` for ``recipient``."""
     key = aead.new_key()
     wrapped = wrap_key(key, recipient, info)

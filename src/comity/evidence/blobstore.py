@@ -53,7 +53,10 @@ class Staging:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
         if self._lock_fd >= 0:

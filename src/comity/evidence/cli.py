@@ -10,12 +10,20 @@ from rich.table import Table
 
 from comity.cli.common import JsonOption, byte_progress, console, emit, kv, state
 from comity.core.errors import InvalidInput
-from comity.evidence.ingest import DEVICE_TYPES, IngestOptions, collect_sources, ingest, item_summary
+from comity.evidence.ingest import (
+    DEVICE_TYPES,
+    IngestOptions,
+    collect_sources,
+    ingest,
+    item_summary,
+)
 from comity.evidence.ledger import verify_chains
 from comity.evidence.services import custody_log, get_item, list_items, verify_custody
 from comity.identity.services import resolve_actor
 
-evidence_app = typer.Typer(help="Digital evidence: ingest, packages, receipts.", no_args_is_help=True)
+evidence_app = typer.Typer(
+    help="Digital evidence: ingest, packages, receipts.", no_args_is_help=True
+)
 custody_app = typer.Typer(help="The custody ledger of evidence items.", no_args_is_help=True)
 
 
@@ -60,12 +68,18 @@ def evidence_add(
     paths: list[Path] = typer.Argument(..., help="Files or folders to ingest."),
     md5: bool = typer.Option(False, "--md5", help="Also compute MD5."),
     sha1: bool = typer.Option(False, "--sha1", help="Also compute SHA-1."),
-    expected_sha256: list[str] = typer.Option([], "--expected-sha256", help="HASH, or NAME=HASH; refuses on mismatch."),
-    hash_list: Path = typer.Option(None, "--hash-list", help="sha256sum-style list reported by the acquisition tool."),
+    expected_sha256: list[str] = typer.Option(
+        [], "--expected-sha256", help="HASH, or NAME=HASH; refuses on mismatch."
+    ),
+    hash_list: Path = typer.Option(
+        None, "--hash-list", help="sha256sum-style list reported by the acquisition tool."
+    ),
     examiner: str = typer.Option(None, "--examiner"),
     tool: str = typer.Option(None, "--tool", help="Acquisition tool."),
     tool_version: str = typer.Option(None, "--tool-version"),
-    device_type: str = typer.Option(None, "--device-type", help=f"One of: {', '.join(DEVICE_TYPES)}."),
+    device_type: str = typer.Option(
+        None, "--device-type", help=f"One of: {', '.join(DEVICE_TYPES)}."
+    ),
     make: str = typer.Option(None, "--make"),
     model: str = typer.Option(None, "--model"),
     colour: str = typer.Option(None, "--colour"),
@@ -79,7 +93,7 @@ def evidence_add(
     authority: str = typer.Option(None, "--authority", help="Warrant or order reference."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Ingest files or folders into a case: streamed, hashed, encrypted, with an 'acquired' event."""
+    """Ingest files or folders into a case: streamed, hashed, encrypted, logged as acquired."""
     from comity.core.timeutil import parse_time, zone
 
     if device_type and device_type not in DEVICE_TYPES:
@@ -92,10 +106,23 @@ def evidence_add(
     if hash_list is not None:
         expected.update(_parse_hash_list(hash_list))
     options = IngestOptions(
-        examiner=examiner, tool=tool, tool_version=tool_version,
-        device={"type": device_type, "make": make, "model": model, "colour": colour, "serial": serial,
-                "imei": imei, "mac": mac, "cloud_id": cloud_id},
-        seized_at=seized_at, timezone=seizure_tz, place=place, authority=authority,
+        examiner=examiner,
+        tool=tool,
+        tool_version=tool_version,
+        device={
+            "type": device_type,
+            "make": make,
+            "model": model,
+            "colour": colour,
+            "serial": serial,
+            "imei": imei,
+            "mac": mac,
+            "cloud_id": cloud_id,
+        },
+        seized_at=seized_at,
+        timezone=seizure_tz,
+        place=place,
+        authority=authority,
         extra_hashes=tuple(a for a, on in (("md5", md5), ("sha1", sha1)) if on),
         expected_sha256=expected,
     )
@@ -127,7 +154,9 @@ def evidence_list(ctx: typer.Context, case: str, as_json: bool = JsonOption) -> 
     def human(d: dict[str, Any]) -> None:
         table = Table("exhibit", "path", "size", "sha256", "origin")
         for i in d["items"]:
-            table.add_row(i["exhibit"], i["path"], str(i["size"]), i["hashes"]["sha256"], i["origin_agency"])
+            table.add_row(
+                i["exhibit"], i["path"], str(i["size"]), i["hashes"]["sha256"], i["origin_agency"]
+            )
         console.print(table)
 
     emit(data, as_json, human)
@@ -152,11 +181,21 @@ def custody_log_cmd(ctx: typer.Context, item: str, as_json: bool = JsonOption) -
         data = custody_log(session, actor, item)
 
     def human(d: dict[str, Any]) -> None:
-        console.print(f"{d['item']['exhibit']}  sha256 {d['item']['hashes']['sha256']}", highlight=False)
+        console.print(
+            f"{d['item']['exhibit']}  sha256 {d['item']['hashes']['sha256']}", highlight=False
+        )
         table = Table("#", "action", "UTC", "local time", "who", "agency", "purpose", "hash")
         for e in d["events"]:
-            table.add_row(str(e["seq"]), e["action"], e["at"], e["local_time"], e["actor"]["username"],
-                          e["agency"]["code"], e.get("purpose") or "", e["hash"][:16])
+            table.add_row(
+                str(e["seq"]),
+                e["action"],
+                e["at"],
+                e["local_time"],
+                e["actor"]["username"],
+                e["agency"]["code"],
+                e.get("purpose") or "",
+                e["hash"][:16],
+            )
         console.print(table)
 
     emit(data, as_json, human)
@@ -165,11 +204,15 @@ def custody_log_cmd(ctx: typer.Context, item: str, as_json: bool = JsonOption) -
 @custody_app.command("verify")
 def custody_verify(
     ctx: typer.Context,
-    case: str = typer.Argument(None, help="Case id or reference (default: every case you may see)."),
-    skip_content: bool = typer.Option(False, "--skip-content", help="Check the ledger only, not the stored bytes."),
+    case: str = typer.Argument(
+        None, help="Case id or reference (default: every case you may see)."
+    ),
+    skip_content: bool = typer.Option(
+        False, "--skip-content", help="Check the ledger only, not the stored bytes."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Prove every item's chain intact and its stored bytes unchanged; exit 1 naming the first break."""
+    """Prove every chain intact and every stored item unchanged; exit 1 naming the first break."""
     st = state(ctx)
     with st.ctx.transaction() as session:
         actor = resolve_actor(session, st.actor)
@@ -177,8 +220,10 @@ def custody_verify(
 
     def human(d: dict[str, Any]) -> None:
         if d["ok"]:
-            console.print(f"custody verified: {d['items']} items, {d['events']} events, chains intact"
-                          + ("" if skip_content else ", stored bytes match"))
+            console.print(
+                f"custody verified: {d['items']} items, {d['events']} events, chains intact"
+                + ("" if skip_content else ", stored bytes match")
+            )
         else:
             console.print(f"[red]custody BROKEN[/red]: {d['first_problem']}", highlight=False)
 

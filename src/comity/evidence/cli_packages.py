@@ -7,4 +7,4 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the package commands to ``app``."""
-    return None
+    return

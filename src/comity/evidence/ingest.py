@@ -101,9 +101,13 @@ def collect_sources(paths: list[Path]) -> tuple[list[SourceFile], list[str]]:
         try:
             info = given.lstat()
         except OSError as exc:
-            raise EvidenceInputError(f"cannot read {given}: {exc.strerror}", path=str(given)) from exc
+            raise EvidenceInputError(
+                f"cannot read {given}: {exc.strerror}", path=str(given)
+            ) from exc
         if stat.S_ISLNK(info.st_mode):
-            raise EvidenceInputError(f"{given} is a symbolic link; name its target", path=str(given))
+            raise EvidenceInputError(
+                f"{given} is a symbolic link; name its target", path=str(given)
+            )
         if stat.S_ISREG(info.st_mode):
             sources.append(SourceFile(given, given.name, info.st_size))
         elif stat.S_ISDIR(info.st_mode):
@@ -128,7 +132,9 @@ def _walk(root: Path, warnings: list[str]) -> Iterator[SourceFile]:
                 warnings.append(f"skipped {relative}: not a regular file")
         for name in list(dirs):
             if (Path(folder) / name).is_symlink():
-                warnings.append(f"skipped {root.name}/{(Path(folder) / name).relative_to(root)}: link")
+                warnings.append(
+                    f"skipped {root.name}/{(Path(folder) / name).relative_to(root)}: link"
+                )
                 dirs.remove(name)
 
 
@@ -166,9 +172,15 @@ def ingest(
         require_case_write(actor, case)
         case_id = case.id
     sources, warnings = collect_sources(paths)
-    unknown = set(options.expected_sha256) - {s.relative for s in sources} - {str(s.path) for s in sources}
+    unknown = (
+        set(options.expected_sha256)
+        - {s.relative for s in sources}
+        - {str(s.path) for s in sources}
+    )
     if unknown:
-        raise EvidenceInputError(f"expected hashes name files not being ingested: {sorted(unknown)}")
+        raise EvidenceInputError(
+            f"expected hashes name files not being ingested: {sorted(unknown)}"
+        )
     algorithms = ("sha256", *[a for a in options.extra_hashes if a != "sha256"])
     store = store_for(ctx)
     recipient = ctx.keys.encryption.public_key()
@@ -191,8 +203,8 @@ def ingest(
             )
             if expected and expected.lower() != result.digests["sha256"]:
                 raise HashMismatch(
-                    f"{source.relative}: SHA-256 is {result.digests['sha256']}, expected {expected.lower()}; "
-                    "nothing was ingested",
+                    f"{source.relative}: SHA-256 is {result.digests['sha256']}, "
+                    f"expected {expected.lower()}; nothing was ingested",
                     path=source.relative,
                     expected=expected.lower(),
                     actual=result.digests["sha256"],
@@ -232,7 +244,12 @@ def _record(
             )
         )
         session.flush()
-    number = (session.scalar(select(func.count()).select_from(EvidenceItem).where(EvidenceItem.case_id == case.id)) or 0) + 1
+    number = (
+        session.scalar(
+            select(func.count()).select_from(EvidenceItem).where(EvidenceItem.case_id == case.id)
+        )
+        or 0
+    ) + 1
     exhibit = f"{case.reference}/E{number}"
     item = EvidenceItem(
         case_id=case.id,
@@ -272,7 +289,12 @@ def _record(
         },
     )
     audit.record(
-        session, actor.username, "evidence.add", "evidence", str(item.id), case_id=case.id,
+        session,
+        actor.username,
+        "evidence.add",
+        "evidence",
+        str(item.id),
+        case_id=case.id,
         details={"exhibit": exhibit, "sha256": item.sha256, "size": item.size},
     )
     return item_summary(item)

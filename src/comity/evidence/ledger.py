@@ -186,7 +186,9 @@ def events(session: Session, item_id: uuid.UUID) -> list[CustodyEvent]:
     """Return an item's events in chain order."""
     return list(
         session.scalars(
-            select(CustodyEvent).where(CustodyEvent.item_id == item_id).order_by(CustodyEvent.item_seq)
+            select(CustodyEvent)
+            .where(CustodyEvent.item_id == item_id)
+            .order_by(CustodyEvent.item_seq)
         )
     )
 
@@ -269,9 +271,17 @@ def check_head(
     return None
 
 
-def _rows_by_item(session: Session, item_ids: list[uuid.UUID]) -> Iterator[tuple[uuid.UUID, list[tuple[int, str, str, str]]]]:
+def _rows_by_item(
+    session: Session, item_ids: list[uuid.UUID]
+) -> Iterator[tuple[uuid.UUID, list[tuple[int, str, str, str]]]]:
     query = (
-        select(CustodyEvent.item_id, CustodyEvent.item_seq, CustodyEvent.body, CustodyEvent.prev_hash, CustodyEvent.hash)
+        select(
+            CustodyEvent.item_id,
+            CustodyEvent.item_seq,
+            CustodyEvent.body,
+            CustodyEvent.prev_hash,
+            CustodyEvent.hash,
+        )
         .where(CustodyEvent.item_id.in_(item_ids))
         .order_by(CustodyEvent.item_id, CustodyEvent.item_seq)
         .execution_options(yield_per=10_000)
@@ -293,7 +303,9 @@ def verify_chains(session: Session, items: list[EvidenceItem]) -> list[ItemRepor
     trusted = node_signing_keys(session)
     heads = {
         h.item_id: h
-        for h in session.scalars(select(LedgerHead).where(LedgerHead.item_id.in_([i.id for i in items])))
+        for h in session.scalars(
+            select(LedgerHead).where(LedgerHead.item_id.in_([i.id for i in items]))
+        )
     }
     by_id = {item.id: item for item in items}
     reports: dict[uuid.UUID, ItemReport] = {}

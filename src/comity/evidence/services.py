@@ -1,6 +1,6 @@
 """Evidence services: list and show items, their custody log, verification of the store.
 
-    report = verify_custody(ctx, actor_name, case_ref=None)   # every item the actor may see
+report = verify_custody(ctx, actor_name, case_ref=None)   # every item the actor may see
 """
 
 from __future__ import annotations
@@ -35,9 +35,16 @@ def get_item(session: Session, actor: Actor, item_ref: str, *, purpose: str) -> 
         raise NotFound(f"no evidence item {item_ref!r}", item=item_ref)
     case = session.get_one(Case, item.case_id)
     if not can_see(actor, case):
-        raise PermissionDenied(f"user {actor.username!r} may not see {item.exhibit}", item=str(item.id))
+        raise PermissionDenied(
+            f"user {actor.username!r} may not see {item.exhibit}", item=str(item.id)
+        )
     audit.record(
-        session, actor.username, "evidence.read", "evidence", str(item.id), case_id=item.case_id,
+        session,
+        actor.username,
+        "evidence.read",
+        "evidence",
+        str(item.id),
+        case_id=item.case_id,
         details={"purpose": purpose},
     )
     return item
@@ -48,7 +55,9 @@ def list_items(session: Session, actor: Actor, case_ref: str) -> list[EvidenceIt
     case = get_case(session, actor, case_ref, purpose="list evidence")
     return list(
         session.scalars(
-            select(EvidenceItem).where(EvidenceItem.case_id == case.id).order_by(EvidenceItem.created_at)
+            select(EvidenceItem)
+            .where(EvidenceItem.case_id == case.id)
+            .order_by(EvidenceItem.created_at)
         )
     )
 
@@ -73,7 +82,9 @@ def read_content(ctx: NodeContext, item: EvidenceItem) -> Iterator[bytes]:
     return store_for(ctx).read(item.blob_address, blob_key(ctx, item))
 
 
-def content_problem(ctx: NodeContext, item: EvidenceItem, progress: Callable[[int], None] | None = None) -> str | None:
+def content_problem(
+    ctx: NodeContext, item: EvidenceItem, progress: Callable[[int], None] | None = None
+) -> str | None:
     """Check that an item's stored bytes still decrypt to its SHA-256; return a problem or None."""
     store = store_for(ctx)
     if not store.path(item.blob_address).is_file():
@@ -109,7 +120,14 @@ def verify_custody(
     else:
         visible = {c.id for c in session.scalars(select(Case)) if can_see(actor, c)}
         items = [i for i in session.scalars(select(EvidenceItem)) if i.case_id in visible]
-        audit.record(session, actor.username, "custody.verify", "evidence", None, details={"items": len(items)})
+        audit.record(
+            session,
+            actor.username,
+            "custody.verify",
+            "evidence",
+            None,
+            details={"items": len(items)},
+        )
     items.sort(key=lambda i: (i.created_at, i.exhibit))
     reports = verify_chains(session, items)
     if content:

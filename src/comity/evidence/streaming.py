@@ -12,7 +12,7 @@ import hashlib
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -72,7 +72,7 @@ def _noop() -> None:
 
 def fan_out(
     chunks: Iterable[bytes],
-    consumers: list[tuple[Callable[[bytes], None], Callable[[], None]]],
+    consumers: Sequence[tuple[Callable[[bytes], None], Callable[[], None]]],
     progress: ProgressCallback | None = None,
 ) -> int:
     """Feed every chunk to every consumer, each in its own thread; return the byte count."""
@@ -101,7 +101,9 @@ def fan_out(
 
 
 def hash_stream(
-    chunks: Iterable[bytes], algorithms: Iterable[str] = ("sha256",), progress: ProgressCallback | None = None
+    chunks: Iterable[bytes],
+    algorithms: Iterable[str] = ("sha256",),
+    progress: ProgressCallback | None = None,
 ) -> StreamResult:
     """Hash a stream of chunks with each of ``algorithms`` in parallel."""
     hashers = {name: hashlib.new(name) for name in algorithms}
@@ -109,7 +111,9 @@ def hash_stream(
     return StreamResult(size, {name: h.hexdigest() for name, h in hashers.items()})
 
 
-def hash_file(path: Path, algorithms: Iterable[str] = ("sha256",), progress: ProgressCallback | None = None) -> StreamResult:
+def hash_file(
+    path: Path, algorithms: Iterable[str] = ("sha256",), progress: ProgressCallback | None = None
+) -> StreamResult:
     """Hash the file at ``path``."""
     with path.open("rb") as handle:
         return hash_stream(_read_chunks(handle), algorithms, progress)
@@ -142,7 +146,9 @@ def hash_and_encrypt(
         os.fsync(out.fileno())
 
     try:
-        consumers = [(h.update, _noop) for h in hashers.values()]
+        consumers: list[tuple[Callable[[bytes], None], Callable[[], None]]] = [
+            (h.update, _noop) for h in hashers.values()
+        ]
         consumers.append((encrypt, finish))
         size = fan_out(_read_chunks(source), consumers, progress)
     finally:

@@ -22,7 +22,9 @@ from comity.federation.services import (
 )
 from comity.identity.services import resolve_actor
 
-peer_app = typer.Typer(help="Other agencies' nodes this node cooperates with.", no_args_is_help=True)
+peer_app = typer.Typer(
+    help="Other agencies' nodes this node cooperates with.", no_args_is_help=True
+)
 
 
 def _read_key(path: Path | None) -> str | None:
@@ -41,9 +43,15 @@ def peer_add(
     agency: str = typer.Option(None, "--agency", help="The peer agency's full name."),
     country: str = typer.Option(None, "--country", help="ISO 3166-1 alpha-2 country code."),
     url: str = typer.Option(None, "--url", help="The peer node's URL."),
-    public_key: Path = typer.Option(None, "--public-key", help="File with the peer's Ed25519 public key."),
-    encryption_key: Path = typer.Option(None, "--encryption-key", help="File with the peer's X25519 public key."),
-    descriptor: Path = typer.Option(None, "--descriptor", help="The peer's node descriptor (comity node export)."),
+    public_key: Path = typer.Option(
+        None, "--public-key", help="File with the peer's Ed25519 public key."
+    ),
+    encryption_key: Path = typer.Option(
+        None, "--encryption-key", help="File with the peer's X25519 public key."
+    ),
+    descriptor: Path = typer.Option(
+        None, "--descriptor", help="The peer's node descriptor (comity node export)."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Register a peer; prints the credentials that peer uses to call this node."""
@@ -78,7 +86,9 @@ def peer_add(
     def human(d: dict[str, Any]) -> None:
         console.print(f"Registered peer {d['code']}.")
         if d["fingerprint"]:
-            console.print(f"Signing key fingerprint: {format_fingerprint(d['fingerprint'])}", highlight=False)
+            console.print(
+                f"Signing key fingerprint: {format_fingerprint(d['fingerprint'])}", highlight=False
+            )
         console.print("Credentials for that peer to call this node (shown once):")
         kv(list(d["credentials"].items()))
 
@@ -101,7 +111,15 @@ def peer_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 
 
 def _print_peer(d: dict[str, Any]) -> None:
-    kv([("code", d["code"]), ("agency", d["agency"]), ("country", d["country"]), ("url", d["url"] or "-"), ("status", d["status"])])
+    kv(
+        [
+            ("code", d["code"]),
+            ("agency", d["agency"]),
+            ("country", d["country"]),
+            ("url", d["url"] or "-"),
+            ("status", d["status"]),
+        ]
+    )
     for key in d["keys"]:
         console.print(
             f"  {key['kind']:<10} {key['status']:<8} {format_fingerprint(key['fingerprint'])}",

@@ -1,8 +1,8 @@
 """Peers: register other agencies' nodes, their keys, and the credentials they call us with.
 
-    result = add_peer(session, actor, code="FBI", agency="Federal Bureau of Investigation",
-                      country="US", signing_key="...", encryption_key="...")
-    result["credentials"]   # username, password, token the FBI node uses to call this node
+result = add_peer(session, actor, code="FBI", agency="Federal Bureau of Investigation",
+                  country="US", signing_key="...", encryption_key="...")
+result["credentials"]   # username, password, token the FBI node uses to call this node
 """
 
 from __future__ import annotations
@@ -54,7 +54,10 @@ def export_descriptor(session: Session, keys: NodeKeys) -> dict[str, Any]:
         },
         "created": isoformat(utcnow()),
     }
-    return {**document, "signature": sign_document(keys.signing, document, keys.signing_fingerprint)}
+    return {
+        **document,
+        "signature": sign_document(keys.signing, document, keys.signing_fingerprint),
+    }
 
 
 def read_descriptor(path: Path) -> dict[str, Any]:
@@ -199,7 +202,11 @@ def rotate_peer_key(
             record.status, record.status_changed_at, record.reason = "retired", utcnow(), reason
     fp = _add_key(session, peer.agency, kind, new_key)
     audit.record(
-        session, actor.username, "peer.rotate_key", "peer", peer.agency.code,
+        session,
+        actor.username,
+        "peer.rotate_key",
+        "peer",
+        peer.agency.code,
         details={"kind": kind, "fingerprint": fp, "reason": reason},
     )
     return peer_summary(peer)
@@ -217,7 +224,11 @@ def revoke_peer_key(
     matches[0].status, matches[0].status_changed_at = "revoked", utcnow()
     matches[0].reason = reason
     audit.record(
-        session, actor.username, "peer.revoke_key", "peer", peer.agency.code,
+        session,
+        actor.username,
+        "peer.revoke_key",
+        "peer",
+        peer.agency.code,
         details={"fingerprint": matches[0].fingerprint, "reason": reason},
     )
     return peer_summary(peer)

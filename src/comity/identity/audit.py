@@ -1,7 +1,7 @@
 """The append-only, hash-chained audit log: every change and every read of case data.
 
-    record(session, actor, "case.read", "case", str(case.id), case_id=case.id)
-    report = verify_audit(session)   # AuditReport(ok=True, count=...)
+record(session, actor, "case.read", "case", str(case.id), case_id=case.id)
+report = verify_audit(session)   # AuditReport(ok=True, count=...)
 """
 
 from __future__ import annotations
@@ -61,9 +61,7 @@ def record(
         hash=digest,
     )
     session.add(event)
-    session.execute(
-        update(ChainHead).where(ChainHead.name == AUDIT_CHAIN).values(last_hash=digest)
-    )
+    session.execute(update(ChainHead).where(ChainHead.name == AUDIT_CHAIN).values(last_hash=digest))
     session.flush()
     return event
 

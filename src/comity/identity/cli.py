@@ -17,9 +17,9 @@ from comity.identity import audit
 from comity.identity.services import (
     create_user,
     describe_node,
+    get_user,
     init_node,
     issue_token,
-    get_user,
     list_users,
     resolve_actor,
     rotate_node_keys,
@@ -70,7 +70,10 @@ def _print_node(data: dict[str, Any]) -> None:
     kv(
         [
             ("id", data["id"]),
-            ("agency", f"{data['agency']['name']} ({data['agency']['code']}), {data['agency']['country']}"),
+            (
+                "agency",
+                f"{data['agency']['name']} ({data['agency']['code']}), {data['agency']['country']}",
+            ),
             ("url", data.get("url") or "-"),
             ("time zone", data.get("timezone")),
             ("signing key", data["keys"]["signing"]["public_key"]),
@@ -137,10 +140,22 @@ def user_add(
     with st.ctx.transaction() as session:
         actor = resolve_actor(session, st.actor)
         user, token = create_user(
-            session, actor, username=username, display_name=name or username, roles=role, password=password
+            session,
+            actor,
+            username=username,
+            display_name=name or username,
+            roles=role,
+            password=password,
         )
         data = {**user_summary(user), "token": token}
-    emit(data, as_json, lambda d: console.print(f"Created {d['username']} ({', '.join(d['roles'])}); token: {d['token']}", highlight=False))
+    emit(
+        data,
+        as_json,
+        lambda d: console.print(
+            f"Created {d['username']} ({', '.join(d['roles'])}); token: {d['token']}",
+            highlight=False,
+        ),
+    )
 
 
 @user_app.command("list")
@@ -187,14 +202,21 @@ def audit_log(
     with st.ctx.transaction() as session:
         actor = resolve_actor(session, st.actor)
         actor.require("administrator", "supervisor")
-        rows = [json.loads(e.body) | {"hash": e.hash} for e in audit.entries(
-            session, case_id=uuid.UUID(case) if case else None, limit=limit
-        )]
+        rows = [
+            json.loads(e.body) | {"hash": e.hash}
+            for e in audit.entries(session, case_id=uuid.UUID(case) if case else None, limit=limit)
+        ]
 
     def human(d: dict[str, Any]) -> None:
         table = Table("#", "at", "actor", "action", "object")
         for e in d["entries"]:
-            table.add_row(str(e["seq"]), e["at"], e["actor"], e["action"], f"{e['object_type']} {e['object_id'] or ''}")
+            table.add_row(
+                str(e["seq"]),
+                e["at"],
+                e["actor"],
+                e["action"],
+                f"{e['object_type']} {e['object_id'] or ''}",
+            )
         console.print(table)
 
     emit({"entries": rows}, as_json, human)
@@ -206,9 +228,15 @@ def audit_verify(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     st = state(ctx)
     with st.ctx.transaction() as session:
         report = audit.verify_audit(session)
-    emit(report.as_dict(), as_json, lambda d: console.print(
-        f"audit log intact: {d['count']} entries" if d["ok"] else f"audit log BROKEN: {d['problems'][0]}"
-    ))
+    emit(
+        report.as_dict(),
+        as_json,
+        lambda d: console.print(
+            f"audit log intact: {d['count']} entries"
+            if d["ok"]
+            else f"audit log BROKEN: {d['problems'][0]}"
+        ),
+    )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -225,6 +253,12 @@ def audit_export(
         actor = resolve_actor(session, st.actor)
         actor.require("administrator", "supervisor")
         lines = list(audit.export_lines(session))
-        audit.record(session, actor.username, "audit.export", "audit", None, details={"entries": len(lines)})
+        audit.record(
+            session, actor.username, "audit.export", "audit", None, details={"entries": len(lines)}
+        )
     write_atomic(out, ("\n".join(lines) + "\n").encode())
-    emit({"path": str(out), "entries": len(lines)}, as_json, lambda d: console.print(f"Wrote {d['entries']} entries to {d['path']}"))
+    emit(
+        {"path": str(out), "entries": len(lines)},
+        as_json,
+        lambda d: console.print(f"Wrote {d['entries']} entries to {d['path']}"),
+    )

@@ -121,7 +121,7 @@ class ChainHead(Base):
 
 
 class AuditEvent(Base):
-    """One entry of the append-only, hash-chained audit log (every change, every read of case data)."""
+    """An entry of the append-only, hash-chained audit log: a change or a read of case data."""
 
     __tablename__ = "audit_events"
 

@@ -1,8 +1,8 @@
 """Node set-up, users, roles, tokens and authentication.
 
-    summary = init_node(ctx, agency="Central Bureau of Investigation", code="CBI", country="IN")
-    with ctx.transaction() as session:
-        actor = resolve_actor(session, "admin")
+summary = init_node(ctx, agency="Central Bureau of Investigation", code="CBI", country="IN")
+with ctx.transaction() as session:
+    actor = resolve_actor(session, "admin")
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ def normalize_code(code: str) -> str:
     """Validate and upper-case an agency code (``CBI``, ``FBI``...)."""
     value = code.strip().upper()
     if not _CODE.match(value):
-        raise InvalidInput(f"invalid agency code {code!r}: letters, digits, - and _ only", code=code)
+        raise InvalidInput(
+            f"invalid agency code {code!r}: letters, digits, - and _ only", code=code
+        )
     return value
 
 
@@ -82,7 +84,9 @@ def normalize_country(country: str) -> str:
     """Validate an ISO 3166-1 alpha-2 country code."""
     value = country.strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", value):
-        raise InvalidInput(f"invalid country {country!r}: use an ISO 3166-1 alpha-2 code", country=country)
+        raise InvalidInput(
+            f"invalid country {country!r}: use an ISO 3166-1 alpha-2 code", country=country
+        )
     return value
 
 
@@ -267,6 +271,7 @@ def get_user(session: Session, username: str) -> User:
 
 def resolve_actor(session: Session, username: str | None) -> Actor:
     """Return the actor for ``username`` (default: the first administrator)."""
+    user: User | None
     if username:
         user = get_user(session, username)
     else:
@@ -288,7 +293,9 @@ def resolve_actor(session: Session, username: str | None) -> Actor:
 def authenticate_token(session: Session, token: str) -> Actor:
     """Return the actor owning an API token."""
     row = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(
+            ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None)
+        )
     ).first()
     if row is None or not row.user.is_active:
         raise NotAuthenticated("invalid or revoked API token")
