@@ -90,9 +90,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
-def migrated_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """An engine on a freshly migrated database (once per session and backend)."""
+def _migrated(backend: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, str | None]:
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'comity.db'}"
         schema = None
@@ -101,16 +99,31 @@ def migrated_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> I
         url = pg_schema_url(schema)
     engine = make_engine(url)
     migrate.upgrade(engine)
+    return engine, schema
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """An engine on a freshly migrated database (once per session and backend)."""
+    engine, schema = _migrated(backend, tmp_path_factory)
     yield engine
     engine.dispose()
     if schema:
         drop_pg_schema(schema)
 
 
-@pytest.fixture
-def db_session_factory(migrated_engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Sessions joined to one outer transaction, rolled back after the test."""
-    connection = migrated_engine.connect()
+@pytest.fixture(scope="session")
+def peer_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A second migrated database, for a second node (each node has its own database)."""
+    engine, schema = _migrated(backend, tmp_path_factory)
+    yield engine
+    engine.dispose()
+    if schema:
+        drop_pg_schema(schema)
+
+
+def _rolled_back(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    connection = engine.connect()
     outer = connection.begin()
     factory = sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
@@ -118,6 +131,18 @@ def db_session_factory(migrated_engine: Engine) -> Iterator[sessionmaker[Session
     yield factory
     outer.rollback()
     connection.close()
+
+
+@pytest.fixture
+def db_session_factory(migrated_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions joined to one outer transaction, rolled back after the test."""
+    yield from _rolled_back(migrated_engine)
+
+
+@pytest.fixture
+def peer_session_factory(peer_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Like :func:`db_session_factory`, on the second node's database."""
+    yield from _rolled_back(peer_engine)
 
 
 @dataclass
@@ -143,7 +168,11 @@ def make_node(
     name: str = "Central Bureau of Investigation",
     timezone: str = "Asia/Kolkata",
 ) -> Node:
-    """Initialize a node in ``tmp_path`` on the test's rolled-back transaction."""
+    """Initialize a node in ``tmp_path`` on the test's rolled-back transaction.
+
+    One database holds one node: for a second node use the ``us_node`` fixture (its own
+    database), not a second call on the same engine.
+    """
     home = tmp_path / code.lower()
     settings = load_settings(
         home=home, database_url=str(migrated_engine.url.render_as_string(False))
@@ -161,6 +190,25 @@ def node(
 ) -> Node:
     """An initialized CBI (India) node whose database changes are rolled back."""
     return make_node(tmp_path, migrated_engine, db_session_factory)
+
+
+@pytest.fixture
+def us_node(
+    tmp_path: Path, peer_engine: Engine, peer_session_factory: sessionmaker[Session]
+) -> Node:
+    """A second node, the FBI's (US), with its own database, rolled back after the test.
+
+    Two nodes never share a database: use ``node`` and ``us_node`` together for transfers.
+    """
+    return make_node(
+        tmp_path,
+        peer_engine,
+        peer_session_factory,
+        code="FBI",
+        country="US",
+        name="Federal Bureau of Investigation",
+        timezone="America/New_York",
+    )
 
 
 @dataclass
