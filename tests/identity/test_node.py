@@ -29,7 +29,11 @@ def test_init_writes_private_keys_readable_by_owner_only(node: Node) -> None:
 def test_node_description_names_agency_and_keys(node: Node) -> None:
     with node.ctx.transaction() as session:
         info = describe_node(session)
-    assert info["agency"] == {"code": "CBI", "name": "Central Bureau of Investigation", "country": "IN"}
+    assert info["agency"] == {
+        "code": "CBI",
+        "name": "Central Bureau of Investigation",
+        "country": "IN",
+    }
     assert info["keys"]["signing"]["fingerprint"] == node.ctx.keys.signing_fingerprint
     assert info["keys"]["encryption"]["public_key"] == node.ctx.keys.encryption_public
     assert info["timezone"] == "Asia/Kolkata"
@@ -52,9 +56,13 @@ def test_admin_token_authenticates_and_a_wrong_one_does_not(node: Node) -> None:
 def test_users_with_roles_and_passwords(node: Node) -> None:
     admin = node.actor()
     with node.ctx.transaction() as session:
-        user, token = create_user(
-            session, admin, username="r.iyer", display_name="R. Iyer",
-            roles=["forensic_examiner"], password="correct horse",
+        _user, token = create_user(
+            session,
+            admin,
+            username="r.iyer",
+            display_name="R. Iyer",
+            roles=["forensic_examiner"],
+            password="correct horse",
         )
         assert authenticate_password(session, "r.iyer", "correct horse").username == "r.iyer"
         with pytest.raises(NotAuthenticated):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from comity.core.errors import AlreadyExists, CheckFailed, InvalidInput
 from comity.core.keys import NodeKeys
 from comity.federation.services import (
@@ -40,14 +41,21 @@ def test_add_peer_prints_fingerprint_and_credentials(node: Node) -> None:
     other = NodeKeys.generate()
     with node.ctx.transaction() as session:
         result = add_peer(
-            session, node.actor(), code="fbi", agency="Federal Bureau of Investigation",
-            country="us", signing_key=other.signing_public, encryption_key=other.encryption_public,
+            session,
+            node.actor(),
+            code="fbi",
+            agency="Federal Bureau of Investigation",
+            country="us",
+            signing_key=other.signing_public,
+            encryption_key=other.encryption_public,
         )
         assert result["code"] == "FBI"
         assert result["fingerprint"] == other.signing_fingerprint
         creds = result["credentials"]
         assert authenticate_token(session, creds["token"]).username == creds["username"]
-        assert authenticate_password(session, creds["username"], creds["password"]).user.roles == ["peer"]
+        assert authenticate_password(session, creds["username"], creds["password"]).user.roles == [
+            "peer"
+        ]
         with pytest.raises(AlreadyExists):
             add_peer(session, node.actor(), code="FBI", agency="x", country="US")
 
@@ -68,12 +76,21 @@ def test_descriptor_with_forged_signature_is_refused(node: Node, tmp_path: Path)
 def test_rotate_and_revoke_peer_keys(node: Node) -> None:
     first, second = NodeKeys.generate(), NodeKeys.generate()
     with node.ctx.transaction() as session:
-        add_peer(session, node.actor(), code="FBI", agency="FBI", country="US",
-                 signing_key=first.signing_public)
+        add_peer(
+            session,
+            node.actor(),
+            code="FBI",
+            agency="FBI",
+            country="US",
+            signing_key=first.signing_public,
+        )
         rotate_peer_key(session, node.actor(), "FBI", "signing", second.signing_public, "yearly")
         summary = peer_summary(get_peer(session, "FBI"))
         statuses = {k["fingerprint"]: k["status"] for k in summary["keys"]}
-        assert statuses == {first.signing_fingerprint: "retired", second.signing_fingerprint: "active"}
+        assert statuses == {
+            first.signing_fingerprint: "retired",
+            second.signing_fingerprint: "active",
+        }
         assert set(trusted_signing_keys(get_peer(session, "FBI").agency)) == set(statuses)
         revoke_peer_key(session, node.actor(), "FBI", first.signing_fingerprint[:12], "compromised")
         assert set(trusted_signing_keys(get_peer(session, "FBI").agency)) == {

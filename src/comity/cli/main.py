@@ -10,7 +10,6 @@ import os
 import sys
 from pathlib import Path
 
-import click
 import typer
 
 from comity import __version__
@@ -71,19 +70,18 @@ def _register_optional() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line and return its exit code."""
+    """Run the command line and return its exit code.
+
+    Click reports usage errors itself (exit 2); Comity's errors become one line on stderr
+    with their exit code; anything unexpected is an internal error (exit 3), with the
+    traceback only when ``COMITY_DEBUG`` is set.
+    """
     _register_optional()
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=argv, prog_name="comity", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except click.exceptions.Abort:
-        err_console.print("aborted")
-        return 2
+        command.main(args=argv, prog_name="comity", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except ComityError as exc:
         err_console.print(f"error: {exc.message}", highlight=False, markup=False, soft_wrap=True)
         return exc.exit_code
@@ -97,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             f"internal error: {type(exc).__name__}: {exc}", highlight=False, markup=False
         )
         return 3
-    return result if isinstance(result, int) else 0
+    return 0
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from comity.core.signing import SignatureInvalid, jws_parts, sign_document, veri
 from comity.core.timeutil import isoformat, local_isoformat, utcnow
 from comity.evidence.models import CUSTODY_ACTIONS, CustodyEvent, EvidenceItem, LedgerHead
 from comity.identity.models import Agency
-from comity.identity.services import Actor
+from comity.identity.services import Actor, node_info
 
 HEAD_TYPE = "comity-ledger-head"
 
@@ -118,7 +118,7 @@ def append_event(
         seq=seq,
         action=action,
         at=moment,
-        timezone=timezone or ctx.settings.timezone,
+        timezone=timezone or node_info(session).timezone,
         actor=actor,
         node_fingerprint=keys.signing_fingerprint,
         prev_hash=prev,

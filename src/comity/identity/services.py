@@ -31,7 +31,6 @@ from comity.core.ids import new_secret
 from comity.core.keys import NodeKeys
 from comity.core.settings import write_config
 from comity.core.timeutil import utcnow, zone
-from comity.db import migrate
 from comity.identity import audit
 from comity.identity.models import (
     PEER_ROLE,
@@ -123,6 +122,8 @@ def init_node(
     settings = ctx.settings
     settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
     if migrate_schema:
+        from comity.db import migrate  # imported here: Alembic is only needed by init
+
         migrate.upgrade(ctx.engine)
     with ctx.transaction() as session:
         existing = session.scalars(select(NodeInfo)).first()

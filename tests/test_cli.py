@@ -1,0 +1,188 @@
+"""The ``comity`` command end to end: real processes, real databases, exit codes, --json."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from comity.evidence.blobstore import BlobStore
+
+
+def _init(factory: Any, name: str, code: str, country: str, agency: str, tz: str) -> Any:
+    node = factory(name)
+    result = node.run(
+        "init",
+        "--agency",
+        agency,
+        "--agency-code",
+        code,
+        "--country",
+        country,
+        "--timezone",
+        tz,
+        "--url",
+        f"https://{name}.example",
+        "--json",
+        check=True,
+    )
+    assert result.json()["created"] is True
+    return node
+
+
+def test_init_peer_case_evidence_and_verify(cli_node_factory: Any, tmp_path: Path) -> None:
+    cbi = _init(
+        cli_node_factory, "cbi", "CBI", "IN", "Central Bureau of Investigation", "Asia/Kolkata"
+    )
+    fbi = _init(
+        cli_node_factory, "fbi", "FBI", "US", "Federal Bureau of Investigation", "America/New_York"
+    )
+
+    shown = cbi.run("node", "show", "--json", check=True).json()
+    assert shown["agency"]["code"] == "CBI" and shown["url"] == "https://cbi.example"
+
+    descriptor = tmp_path / "fbi-node.json"
+    fbi.run("node", "export", "--out", str(descriptor), check=True)
+    added = cbi.run("peer", "add", "--descriptor", str(descriptor), "--json", check=True).json()
+    fbi_fp = fbi.run("node", "show", "--json", check=True).json()["keys"]["signing"]["fingerprint"]
+    assert added["code"] == "FBI" and added["fingerprint"] == fbi_fp
+    assert set(added["credentials"]) == {"username", "password", "token"}
+
+    again = cbi.run("peer", "add", "--descriptor", str(descriptor), "--json")
+    assert again.code == 2 and "already registered" in again.err and "Traceback" not in again.err
+    listed = cbi.run("peer", "show", "FBI", "--json", check=True).json()
+    assert listed["keys"][0]["fingerprint"] == fbi_fp
+
+    case = cbi.run(
+        "case",
+        "create",
+        "--title",
+        "Fake call centre",
+        "--jurisdiction",
+        "IN",
+        "--jurisdiction",
+        "US",
+        "--json",
+        check=True,
+    ).json()
+    assert case["id"] and case["jurisdictions"] == ["IN", "US"]
+
+    evidence = tmp_path / "seized.img"
+    evidence.write_bytes(os.urandom(200_000))
+    added_items = cbi.run(
+        "evidence", "add", case["id"], str(evidence), "--md5", "--json", check=True
+    ).json()
+    (item,) = added_items["items"]
+    assert item["id"] and set(item["hashes"]) == {"sha256", "md5"} and item["size"] == 200_000
+
+    verified = cbi.run("custody", "verify", "--json", check=True).json()
+    assert verified["ok"] is True and verified["items"] == 1
+    log = cbi.run("custody", "log", item["id"], "--json", check=True).json()
+    assert [e["action"] for e in log["events"]] == ["acquired"]
+    audit = cbi.run("audit", "verify", "--json", check=True).json()
+    assert audit["ok"] is True and audit["count"] > 5
+
+
+BAD_INPUT = [
+    ["case", "show", "CBI-2000-0001"],
+    ["case", "create", "--title", "t", "--jurisdiction", "INDIA"],
+    ["evidence", "add", "CBI-2000-0001", "/nonexistent"],
+    ["peer", "add", "X"],
+    ["case", "frobnicate"],
+    ["peer", "add", "--descriptor", "/nonexistent.json"],
+    ["evidence", "add", "x", "y", "--device-type", "toaster"],
+    ["user", "add", "bob", "--role", "wizard"],
+]
+
+
+def test_bad_input_exits_2_with_a_message_and_no_traceback(cli_node_factory: Any) -> None:
+    cbi = _init(cli_node_factory, "cbi", "CBI", "IN", "CBI", "Asia/Kolkata")
+    for args in BAD_INPUT:
+        result = cbi.run(*args)
+        assert result.code == 2, (args, result.err)
+        assert "Traceback" not in result.err and result.err.strip(), args
+
+
+def test_commands_before_init_say_so(cli_node_factory: Any) -> None:
+    node = cli_node_factory("fresh")
+    result = node.run("node", "show")
+    assert result.code in (2, 3) and "Traceback" not in result.err
+
+
+def test_wrong_expected_hash_exits_1_and_writes_nothing(
+    cli_node_factory: Any, tmp_path: Path
+) -> None:
+    cbi = _init(cli_node_factory, "cbi", "CBI", "IN", "CBI", "Asia/Kolkata")
+    case = cbi.run(
+        "case", "create", "--title", "t", "--jurisdiction", "IN", "--json", check=True
+    ).json()
+    source = tmp_path / "a.bin"
+    source.write_bytes(b"abc")
+    result = cbi.run("evidence", "add", case["id"], str(source), "--expected-sha256", "a" * 64)
+    assert result.code == 1 and "expected" in result.err
+    assert cbi.run("evidence", "list", case["id"], "--json", check=True).json()["items"] == []
+
+
+def test_killed_ingest_leaves_nothing_and_a_rerun_works(
+    cli_node_factory: Any, tmp_path: Path
+) -> None:
+    cbi = _init(cli_node_factory, "cbi", "CBI", "IN", "CBI", "Asia/Kolkata")
+    case = cbi.run(
+        "case", "create", "--title", "t", "--jurisdiction", "IN", "--json", check=True
+    ).json()
+    big = tmp_path / "disk.img"
+    with big.open("wb") as handle:
+        handle.truncate(3 << 30)  # sparse: 3 GiB to read, hash and encrypt
+    staging = cbi.home / "evidence" / "staging"
+    env = dict(cbi.env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "comity.cli.main", "evidence", "add", case["id"], str(big)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        blobs = list(staging.glob("*/*.blob")) if staging.exists() else []
+        if blobs and blobs[0].stat().st_size > (64 << 20):
+            break
+        assert proc.poll() is None, "ingest ended before it could be interrupted"
+        time.sleep(0.05)
+    else:
+        pytest.fail("ingest never started writing")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    listed = cbi.run("evidence", "list", case["id"], "--json", check=True).json()
+    assert listed["items"] == []
+    store = BlobStore(cbi.home / "evidence", b"\0" * 32)
+    assert store.listing() == []
+    assert cbi.run("custody", "verify", "--json", check=True).json()["events"] == 0
+
+    small = tmp_path / "small.bin"
+    small.write_bytes(b"evidence")
+    rerun = cbi.run("evidence", "add", case["id"], str(small), "--json", check=True).json()
+    assert len(rerun["items"]) == 1
+    assert list(staging.iterdir()) == []  # the dead ingest's staging folder was removed
+    assert len(store.listing()) == 1
+
+
+def test_json_output_is_json_everywhere(cli_node_factory: Any) -> None:
+    cbi = _init(cli_node_factory, "cbi", "CBI", "IN", "CBI", "Asia/Kolkata")
+    for args in (
+        ["node", "show"],
+        ["peer", "list"],
+        ["case", "list"],
+        ["user", "list"],
+        ["audit", "log"],
+        ["custody", "verify"],
+    ):
+        result = cbi.run(*args, "--json", check=True)
+        assert isinstance(json.loads(result.out), dict), args
