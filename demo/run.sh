@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The story `make demo` tells: an Indian agency hands digital evidence to a US agency
+# without breaking its chain of custody. Two nodes in two home folders, on SQLite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+OUT="$ROOT/demo/out"
+COMITY="$ROOT/.venv/bin/comity"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+CBI_HOME="$OUT/cbi-node"
+FBI_HOME="$OUT/fbi-node"
+cbi() { COMITY_HOME="$CBI_HOME" "$COMITY" "$@"; }
+fbi() { COMITY_HOME="$FBI_HOME" "$COMITY" "$@"; }
+field() { python3 -c 'import json,sys; d=json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    d = d[int(k)] if k.isdigit() else d[k]
+print(d)' "$1"; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "1. Each agency runs its own node"
+cbi init --agency "Central Bureau of Investigation" --agency-code CBI --country IN \
+  --timezone Asia/Kolkata --url https://comity.cbi.example --json > "$OUT/cbi-init.json"
+fbi init --agency "Federal Bureau of Investigation" --agency-code FBI --country US \
+  --timezone America/New_York --url https://comity.fbi.example --json > "$OUT/fbi-init.json"
+cbi node show
+fbi node show
+
+step "2. The nodes become peers (descriptors exchanged, fingerprints compared out of band)"
+cbi node export --out "$OUT/cbi-descriptor.json"
+fbi node export --out "$OUT/fbi-descriptor.json"
+cbi peer add --descriptor "$OUT/fbi-descriptor.json" --json > "$OUT/cbi-peer-fbi.json"
+fbi peer add --descriptor "$OUT/cbi-descriptor.json" --json > "$OUT/fbi-peer-cbi.json"
+echo "CBI registered FBI, fingerprint $(field fingerprint < "$OUT/cbi-peer-fbi.json")"
+echo "FBI registered CBI, fingerprint $(field fingerprint < "$OUT/fbi-peer-cbi.json")"
+cbi peer list
+
+step "3. CBI opens a case and a forensic examiner acquires the evidence"
+cbi user add r.iyer --role forensic_examiner --role investigator --name "Insp. R. Iyer" --json > /dev/null
+CASE_ID=$(cbi case create --title "Fake call centre defrauding US seniors" \
+  --summary "Call centre in Noida impersonating US federal agents; victims paid by gift cards and wire." \
+  --jurisdiction IN --jurisdiction US --offence "IN:BNS 318(4)" --offence "IN:IT Act 66D" \
+  --offence "US:18 U.S.C. 1343" --authority "warrant:SW/114/2026 (CJM Gautam Buddh Nagar)" \
+  --agency FBI --json | field id)
+cbi case member "$CASE_ID" r.iyer --role examiner > /dev/null
+cbi case show "$CASE_ID"
+
+SEIZED="$OUT/seized"
+mkdir -p "$SEIZED/chat-export"
+python3 - "$SEIZED" <<'PY'
+import os, sys, pathlib
+root = pathlib.Path(sys.argv[1])
+(root / "handset.img").write_bytes(os.urandom(8 * 1024 * 1024))
+(root / "chat-export" / "whatsapp.txt").write_text(
+    "12/03/2026, 10:14 - Caller: Your SSN is suspended. Buy gift cards worth $2,000.\n"
+    "12/03/2026, 10:20 - Caller: Send the codes to this number +91 98765 43210.\n"
+)
+(root / "chat-export" / "call-log.csv").write_text(
+    "time,number,duration\n2026-03-12T04:44:00Z,+12025550143,00:14:11\n"
+)
+PY
+cbi --as r.iyer evidence add "$CASE_ID" "$SEIZED/handset.img" "$SEIZED/chat-export" --md5 --sha1 \
+  --examiner "Insp. R. Iyer" --tool "Cellebrite UFED" --tool-version 7.69 \
+  --device-type mobile --make Samsung --model "Galaxy A15 (SM-A155F)" --colour black \
+  --serial R58W31ABCDE --imei 356938035643809 --seized-at 2026-03-14T11:30:00+05:30 \
+  --seizure-timezone Asia/Kolkata --place "Sector 63, Noida, Uttar Pradesh" \
+  --authority "warrant SW/114/2026" --json > "$OUT/evidence.json"
+ITEM_ID=$(field items.0.id < "$OUT/evidence.json")
+cbi evidence list "$CASE_ID"
+
+step "4. The custody ledger: every action is a hash-chained, signed event"
+cbi custody log "$ITEM_ID"
+cbi custody verify "$CASE_ID"
+
+step "5. CBI exports a signed BagIt package for the FBI (and a sealed copy)"
+cbi --as r.iyer evidence export "$CASE_ID" --to FBI --out "$OUT/package-for-fbi.zip" --json > "$OUT/export.json"
+cbi --as r.iyer evidence export "$CASE_ID" --items "$ITEM_ID" --to FBI --out "$OUT/package-for-fbi.sealed" --encrypt --json > /dev/null
+echo "wrote $OUT/package-for-fbi.zip and the sealed $OUT/package-for-fbi.sealed"
+
+step "6. Anyone can verify the package offline, without a database or network"
+"$COMITY" verify "$OUT/package-for-fbi.zip"
+"$COMITY" verify "$OUT/package-for-fbi.zip" --trust "$OUT/cbi-descriptor.json"
+
+step "7. A tampered copy is refused, naming exactly what changed"
+python3 - "$OUT/package-for-fbi.zip" "$OUT/tampered.zip" <<'PY'
+import sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
+    for info in zin.infolist():
+        data = zin.read(info)
+        if info.filename.endswith("whatsapp.txt"):
+            data = data.replace(b"$2,000", b"$200")
+        zout.writestr(info, data)
+PY
+if "$COMITY" verify "$OUT/tampered.zip" --trust "$OUT/cbi-descriptor.json"; then
+  echo "tampering went unnoticed: this must not happen" >&2; exit 1
+else
+  echo "(exit code $? — the tampered package is refused)"
+fi
+
+step "8. The FBI imports the package: verified, recorded, chain continued, receipt signed"
+fbi evidence import "$OUT/package-for-fbi.zip" --receipt-out "$OUT/receipt-from-fbi.json" --json > "$OUT/import.json"
+FBI_ITEM=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["items"][0]["id"])' "$OUT/import.json")
+fbi custody log "$FBI_ITEM"
+fbi custody verify
+
+step "9. CBI records the FBI's receipt: evidence of delivery in its own ledger"
+cbi evidence receipt "$OUT/receipt-from-fbi.json"
+cbi custody log "$ITEM_ID"
+
+step "10. Certificates for the courts of both countries"
+cbi certificate "$ITEM_ID" --law IN-BSA-63 --out "$OUT/certificate-bsa-63.pdf"
+cbi certificate "$ITEM_ID" --law IN-BSA-63 --out "$OUT/certificate-bsa-63.md"
+fbi certificate "$FBI_ITEM" --law US-FRE-902-14 --out "$OUT/certificate-fre-902-14.pdf"
+
+step "11. Both audit logs are intact"
+cbi audit verify
+fbi audit verify
+
+step "Done"
+echo "Everything the demo produced is in $OUT:"
+ls -1 "$OUT"
