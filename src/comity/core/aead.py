@@ -42,7 +42,7 @@ def new_key() -> bytes:
 
 def ciphertext_size(plain_size: int, chunk_size: int = CHUNK_SIZE) -> int:
     """Return the size of the encrypted form of ``plain_size`` bytes."""
-    chunks = plain_size // chunk_size + 1
+    chunks = max(1, -(-plain_size // chunk_size))
     return HEADER_SIZE + plain_size + chunks * TAG_SIZE
 
 

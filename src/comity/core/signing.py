@@ -41,7 +41,7 @@ def jws_parts(token: str) -> tuple[dict[str, Any], Any]:
         header_b64, payload_b64, _sig = token.split(".")
         header = json.loads(b64u_decode(header_b64))
         payload = json.loads(b64u_decode(payload_b64))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, ComityError) as exc:
         raise SignatureInvalid("malformed signature (not a JWS compact serialization)") from exc
     if not isinstance(header, dict) or header.get("alg") != "EdDSA":
         raise SignatureInvalid("unsupported signature algorithm (expected EdDSA)")
