@@ -211,6 +211,18 @@ def us_node(
     )
 
 
+def remove_append_only(session: Session, backend: str, table: str) -> None:
+    """Simulate a database administrator removing a table's append-only triggers.
+
+    Tests use it to check that verification still detects what such a person changes.
+    """
+    if backend == "postgresql":
+        session.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
+    else:
+        session.execute(text(f"DROP TRIGGER {table}_no_update"))
+        session.execute(text(f"DROP TRIGGER {table}_no_delete"))
+
+
 @dataclass
 class CliResult:
     """What a ``comity`` process printed and returned."""

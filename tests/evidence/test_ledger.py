@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from comity.cases.services import create_case
 from comity.core.errors import InvalidInput
@@ -16,7 +15,7 @@ from comity.evidence.ingest import IngestOptions, ingest
 from comity.evidence.ledger import append_event, events
 from comity.evidence.models import EvidenceItem
 from comity.evidence.services import verify_custody
-from tests.conftest import Node
+from tests.conftest import Node, remove_append_only
 
 
 def _item(node: Node, tmp_path: Path, name: str = "chat.db") -> tuple[str, uuid.UUID]:
@@ -50,15 +49,6 @@ def _verify(node: Node, case: str | None = None) -> dict[str, object]:
         return verify_custody(node.ctx, node.actor(), session, case)
 
 
-def _unprotect(session: Session, backend: str, table: str) -> None:
-    """Simulate a database administrator removing the append-only protection."""
-    if backend == "postgresql":
-        session.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
-    else:
-        session.execute(text(f"DROP TRIGGER {table}_no_update"))
-        session.execute(text(f"DROP TRIGGER {table}_no_delete"))
-
-
 def test_events_chain_and_verify(node: Node, tmp_path: Path) -> None:
     case, item_id = _item(node, tmp_path)
     _append(node, item_id, "accessed", "analysed", "copied")
@@ -90,7 +80,7 @@ def test_altered_event_is_named(node: Node, tmp_path: Path, backend: str) -> Non
     case, item_id = _item(node, tmp_path)
     _append(node, item_id, "accessed", "analysed")
     with node.ctx.transaction() as session:
-        _unprotect(session, backend, "custody_events")
+        remove_append_only(session, backend, "custody_events")
         session.execute(
             text(
                 "UPDATE custody_events SET body = replace(body, 'analysed for test', 'nothing') "
@@ -108,7 +98,7 @@ def test_dropping_the_last_event_is_detected_by_the_signed_head(
     case, item_id = _item(node, tmp_path)
     _append(node, item_id, "accessed", "analysed")
     with node.ctx.transaction() as session:
-        _unprotect(session, backend, "custody_events")
+        remove_append_only(session, backend, "custody_events")
         session.execute(text("DELETE FROM custody_events WHERE item_seq = 3"))
     report = _verify(node, case)
     assert report["ok"] is False
@@ -119,7 +109,7 @@ def test_dropping_a_middle_event_is_detected(node: Node, tmp_path: Path, backend
     case, item_id = _item(node, tmp_path)
     _append(node, item_id, "accessed", "analysed")
     with node.ctx.transaction() as session:
-        _unprotect(session, backend, "custody_events")
+        remove_append_only(session, backend, "custody_events")
         session.execute(text("DELETE FROM custody_events WHERE item_seq = 2"))
     report = _verify(node, case)
     assert "event 2 is missing" in str(report["first_problem"])

@@ -16,7 +16,7 @@ from comity.identity.services import (
     describe_node,
     init_node,
 )
-from tests.conftest import Node
+from tests.conftest import Node, remove_append_only
 
 
 def test_init_writes_private_keys_readable_by_owner_only(node: Node) -> None:
@@ -102,22 +102,10 @@ def test_tampering_with_the_audit_log_is_detected(node: Node, backend: str) -> N
         audit.record(session, "admin", "test.one", "thing", "1")
         audit.record(session, "admin", "test.two", "thing", "2")
     with node.ctx.transaction() as session:
-        _drop_append_only(session, backend, "audit_events")
+        remove_append_only(session, backend, "audit_events")
         session.execute(
             text("UPDATE audit_events SET body = replace(body, 'test.one', 'test.uno')")
         )
         report = audit.verify_audit(session)
     assert not report.ok
     assert "does not follow" in report.problems[0]
-
-
-def _drop_append_only(session: object, backend: str, table: str) -> None:
-    """Simulate a database administrator removing the protection (to test detection)."""
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
-    if backend == "postgresql":
-        session.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
-    else:
-        session.execute(text(f"DROP TRIGGER {table}_no_update"))
-        session.execute(text(f"DROP TRIGGER {table}_no_delete"))
