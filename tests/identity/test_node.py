@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from comity.core.errors import AlreadyExists, InvalidInput, NotAuthenticated, PermissionDenied
+from comity.core.errors import (
+    AlreadyExists,
+    ConfigurationError,
+    InvalidInput,
+    NotAuthenticated,
+    PermissionDenied,
+)
+from comity.core.keys import NodeKeys
 from comity.identity import audit
 from comity.identity.services import (
     authenticate_password,
@@ -109,3 +117,15 @@ def test_tampering_with_the_audit_log_is_detected(node: Node, backend: str) -> N
         report = audit.verify_audit(session)
     assert not report.ok
     assert "does not follow" in report.problems[0]
+
+
+def test_keys_protected_by_a_passphrase_need_it(tmp_path: Path) -> None:
+    keys = NodeKeys.generate()
+    keys.save(tmp_path, passphrase="s3cret passphrase")
+    assert b"ENCRYPTED" in (tmp_path / "signing.pem").read_bytes()
+    loaded = NodeKeys.load(tmp_path, "s3cret passphrase")
+    assert loaded.signing_fingerprint == keys.signing_fingerprint
+    with pytest.raises(ConfigurationError, match="passphrase"):
+        NodeKeys.load(tmp_path, None)
+    with pytest.raises(ConfigurationError, match="wrong passphrase"):
+        NodeKeys.load(tmp_path, "guess")
