@@ -38,3 +38,24 @@ class EvidenceInputError(InvalidInput):
 
     slug = "evidence-input"
     title = "Evidence input error"
+
+
+class PackageSealed(InvalidInput):
+    """A sealed (encrypted) package was given where a plain bag is needed."""
+
+    slug = "package-sealed"
+    title = "Sealed evidence package"
+
+
+class ImportRefused(PackageInvalid):
+    """A package is intact but this node refuses it (unknown sender, revoked key, not ours)."""
+
+    slug = "import-refused"
+    title = "Evidence package refused"
+
+
+class ReceiptInvalid(CheckFailed):
+    """A receipt is forged, altered, or names a package this node did not send."""
+
+    slug = "receipt-invalid"
+    title = "Receipt invalid"
