@@ -70,8 +70,13 @@ def read_descriptor(path: Path) -> dict[str, Any]:
         raise InvalidInput(f"no such file: {path}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path.name} is not a JSON node descriptor: {exc}") from exc
+    return check_descriptor(data, path.name)
+
+
+def check_descriptor(data: Any, source: str = "the descriptor") -> dict[str, Any]:
+    """Check a parsed descriptor: well-formed, and signed by the key it carries."""
     if not isinstance(data, dict) or data.get("type") != DESCRIPTOR_TYPE:
-        raise InvalidInput(f"{path.name} is not a Comity node descriptor")
+        raise InvalidInput(f"{source} is not a Comity node descriptor")
     try:
         agency = data["agency"]
         signing = str(data["keys"]["signing"])
@@ -79,10 +84,10 @@ def read_descriptor(path: Path) -> dict[str, Any]:
         signature = str(data["signature"])
         code, name, country = agency["code"], agency["name"], agency["country"]
     except (KeyError, TypeError) as exc:
-        raise InvalidInput(f"{path.name} lacks the field {exc}") from exc
+        raise InvalidInput(f"{source} lacks the field {exc}") from exc
     signed = {k: v for k, v in data.items() if k != "signature"}
     if verify_document(signature, load_ed25519_public(signing)) != signed:
-        raise CheckFailed(f"{path.name}: the signature does not cover this descriptor")
+        raise CheckFailed(f"{source}: the signature does not cover this descriptor")
     return {
         "code": code,
         "agency": name,

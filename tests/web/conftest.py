@@ -1,0 +1,112 @@
+"""A real API server for the tests: uvicorn on a free loopback port, over a node of its own.
+
+The shared ``node`` fixture lives in a rolled-back connection that another thread cannot see,
+so the server gets a node in its own home and database: a SQLite file in a temporary folder,
+or a PostgreSQL schema dropped afterwards. One server per test module and backend.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from comity.context import NodeContext
+from comity.core.settings import Settings, load_settings
+from comity.identity.services import init_node
+from comity.web.app import create_app
+from tests.conftest import create_pg_schema, drop_pg_schema, pg_schema_url
+
+LIMIT = 64 * 1024
+STARTUP_SECONDS = 30.0
+
+
+@dataclass
+class LiveServer:
+    """A running API server and the node behind it."""
+
+    url: str
+    settings: Settings
+    ctx: NodeContext
+    admin_token: str
+
+    def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
+        """An HTTP client for the server, with a bearer token if given."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60.0, **kwargs)
+
+    def admin(self) -> httpx.Client:
+        """A client authenticated as the node's administrator."""
+        return self.client(self.admin_token)
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
+    """Run ``app`` under uvicorn in a thread on a loopback socket; return when it listens."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.02)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def stop_server(server: uvicorn.Server, thread: threading.Thread) -> None:
+    """Ask the server to stop and wait for it (bounded)."""
+    server.should_exit = True
+    thread.join(timeout=STARTUP_SECONDS)
+
+
+def new_node_settings(backend: str, home: Path, **overrides: Any) -> tuple[Settings, str | None]:
+    """Settings for a node in ``home`` with its own database; returns the PG schema if any."""
+    schema: str | None = None
+    url: str | None = None
+    if backend == "postgresql":
+        schema = create_pg_schema()
+        url = pg_schema_url(schema)
+    return load_settings(home=home, database_url=url, **overrides), schema
+
+
+@pytest.fixture(scope="module")
+def live(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """An initialized CBI node served over HTTP on 127.0.0.1, request limit 64 KiB."""
+    home = tmp_path_factory.mktemp("live") / "cbi"
+    settings, schema = new_node_settings(backend, home, max_request_bytes=LIMIT)
+    ctx = NodeContext(settings)
+    summary = init_node(
+        ctx,
+        agency="Central Bureau of Investigation",
+        code="CBI",
+        country="IN",
+        timezone="Asia/Kolkata",
+    )
+    server, thread, url = start_server(create_app(settings, ctx))
+    try:
+        yield LiveServer(url, settings, ctx, summary["admin"]["token"])
+    finally:
+        stop_server(server, thread)
+        ctx.dispose()
+        if schema:
+            drop_pg_schema(schema)
