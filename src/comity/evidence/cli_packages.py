@@ -41,7 +41,12 @@ def _print_report(d: dict[str, Any]) -> None:
     else:
         console.print(f"[red]{d['status']}[/red]: {len(d['problems'])} problem(s)")
         for problem in d["problems"]:
-            console.print(f"  - [{problem['code']}] {problem['message']}", highlight=False)
+            console.print(
+                f"  - [{problem['code']}] {problem['message']}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
     if d.get("signer_fingerprint"):
         label = "signer (authenticated)" if d.get("authenticated") else "signer fingerprint"
         console.print(f"{label}: {format_fingerprint(d['signer_fingerprint'])}", highlight=False)

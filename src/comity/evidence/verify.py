@@ -707,7 +707,10 @@ class _Verifier:
                     f"event {number} is missing (found event {parsed.get('seq')} in its place)"
                 )
             elif parsed.get("prev") != prev:
-                problem = f"event {number} does not point to event {number - 1}"
+                problem = (
+                    f"event {number} does not follow event {number - 1} "
+                    f"(event {number - 1} was altered, or event {number} comes from elsewhere)"
+                )
             elif parsed.get("item") != item_id:
                 problem = f"event {number} belongs to item {parsed.get('item')}, not {item_id}"
             elif parsed.get("item_sha256") != item["hashes"]["sha256"]:
@@ -721,6 +724,19 @@ class _Verifier:
         report.ledgers[item_id] = events
         if not events:
             report.add("ledger-broken", f"{name}: the ledger is empty", name)
+            return
+        last = events[-1].data
+        details = last.get("details") or {}
+        if last.get("action") == "exported" and details.get("package_id") != package["package_id"]:
+            report.add(
+                "ledger-replayed",
+                f"{name}: the ledger does not end with the export of this package "
+                f"({package['package_id']}) but with the export of package "
+                f"{details.get('package_id')}",
+                name,
+                package["package_id"],
+                details.get("package_id"),
+            )
             return
         head = item["head"]
         if head.get("count") != len(events):
@@ -757,8 +773,6 @@ class _Verifier:
                 events,
                 f"checkpoint at event {count}",
             )
-        last = events[-1].data
-        details = last.get("details") or {}
         if last.get("action") != "exported" or details.get("package_id") != package["package_id"]:
             report.add(
                 "ledger-replayed",
