@@ -60,12 +60,21 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(custody_app, name="custody")
 
 
+_registered = False
+
+
 def _register_optional() -> None:
-    """Commands whose modules pull heavier dependencies are added here."""
+    """Add the commands whose modules pull heavier dependencies (once per process)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    from comity.evidence.cli_certificates import register as register_certificates
     from comity.evidence.cli_packages import register as register_packages
     from comity.web.cli import register as register_web
 
     register_packages(app)
+    register_certificates(app)
     register_web(app)
 
 
