@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,24 +90,48 @@ def new_node_settings(backend: str, home: Path, **overrides: Any) -> tuple[Setti
     return load_settings(home=home, database_url=url, **overrides), schema
 
 
-@pytest.fixture(scope="module")
-def live(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """An initialized CBI node served over HTTP on 127.0.0.1, request limit 64 KiB."""
-    home = tmp_path_factory.mktemp("live") / "cbi"
-    settings, schema = new_node_settings(backend, home, max_request_bytes=LIMIT)
+@contextmanager
+def running_node(
+    backend: str,
+    base: Path,
+    *,
+    code: str = "CBI",
+    country: str = "IN",
+    agency: str = "Central Bureau of Investigation",
+    timezone: str = "Asia/Kolkata",
+) -> Iterator[LiveServer]:
+    """Initialize a node in ``base`` with its own database and serve it; clean up after."""
+    settings, schema = new_node_settings(backend, base / code.lower(), max_request_bytes=LIMIT)
     ctx = NodeContext(settings)
-    summary = init_node(
-        ctx,
-        agency="Central Bureau of Investigation",
-        code="CBI",
-        country="IN",
-        timezone="Asia/Kolkata",
-    )
-    server, thread, url = start_server(create_app(settings, ctx))
     try:
-        yield LiveServer(url, settings, ctx, summary["admin"]["token"])
+        summary = init_node(ctx, agency=agency, code=code, country=country, timezone=timezone)
+        server, thread, url = start_server(create_app(settings, ctx))
+        try:
+            yield LiveServer(url, settings, ctx, summary["admin"]["token"])
+        finally:
+            stop_server(server, thread)
     finally:
-        stop_server(server, thread)
         ctx.dispose()
         if schema:
             drop_pg_schema(schema)
+
+
+@pytest.fixture(scope="module")
+def live(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """An initialized CBI (India) node served on 127.0.0.1, request limit 64 KiB."""
+    with running_node(backend, tmp_path_factory.mktemp("live")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def live_us(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A second served node, the FBI's (US), with its own home and database."""
+    with running_node(
+        backend,
+        tmp_path_factory.mktemp("live_us"),
+        code="FBI",
+        country="US",
+        agency="Federal Bureau of Investigation",
+        timezone="America/New_York",
+    ) as server:
+        yield server

@@ -121,17 +121,28 @@ def clean_stale_uploads(home: Path, older_than: float = STALE_SECONDS) -> int:
     return removed
 
 
-@asynccontextmanager
-async def upload_folder(home: Path) -> AsyncIterator[Path]:
-    """A fresh private folder under the node home, removed with everything in it afterwards."""
+def new_work_folder(home: Path) -> Path:
+    """Create a fresh private folder under the node home (the caller removes it)."""
     root = _uploads_root(home)
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     folder = root / uuid.uuid4().hex
     folder.mkdir(mode=0o700)
+    return folder
+
+
+def remove_work_folder(folder: Path) -> None:
+    """Remove a folder made by :func:`new_work_folder` and everything in it."""
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@asynccontextmanager
+async def upload_folder(home: Path) -> AsyncIterator[Path]:
+    """A fresh private folder under the node home, removed with everything in it afterwards."""
+    folder = await anyio.to_thread.run_sync(new_work_folder, home)
     try:
         yield folder
     finally:
-        await anyio.to_thread.run_sync(lambda: shutil.rmtree(folder, ignore_errors=True))
+        await anyio.to_thread.run_sync(remove_work_folder, folder)
 
 
 def _open_new(path: Path) -> BinaryIO:
@@ -344,3 +355,11 @@ async def receive_upload(request: Request, folder: Path, *, filename: str | None
 
 async def _in_thread(function: Callable[[bytes], object], data: bytes) -> None:
     await anyio.to_thread.run_sync(function, data)
+
+
+async def receive_one_file(request: Request, folder: Path, *, filename: str | None) -> Upload:
+    """Like :func:`receive_upload`, for operations that take exactly one file."""
+    upload = await receive_upload(request, folder, filename=filename)
+    if len(upload.files) != 1:
+        raise UploadRefused(f"send one file, not {len(upload.files)}")
+    return upload
