@@ -136,3 +136,39 @@ def test_package_errors_are_problems(live: LiveServer) -> None:
         assert_problem(empty, 400)
     with httpx.Client(base_url=live.url) as anonymous:
         assert_problem(anonymous.post("/api/v1/packages/import", content=b"x"), 401)
+
+
+def test_court_certificates(live: LiveServer) -> None:
+    with live.admin() as cbi:
+        kinds = cbi.get("/api/v1/certificates/kinds").json()["kinds"]
+        laws = {k["law"] for k in kinds}
+        assert "IN-BSA-63" in laws
+        case = open_case(cbi, "Certificates")
+        item = cbi.post(
+            f"/api/v1/cases/{case['reference']}/evidence",
+            params={"filename": "server.log"},
+            content=b"GET /login 200\n" * 100,
+        ).json()["items"][0]
+        markdown = cbi.post(
+            f"/api/v1/evidence/{item['exhibit']}/certificate",
+            json={"law": "IN-BSA-63", "format": "markdown", "verify_content": True},
+        )
+        assert markdown.status_code == 200, markdown.text
+        assert markdown.headers["content-type"].startswith("text/markdown")
+        assert item["hashes"]["sha256"] in markdown.text
+        assert (
+            markdown.headers["comity-document-sha256"]
+            == hashlib.sha256(markdown.content).hexdigest()
+        )
+        pdf = cbi.post(f"/api/v1/evidence/{item['id']}/certificate", json={"law": sorted(laws)[-1]})
+        assert pdf.status_code == 200, pdf.text
+        assert pdf.content.startswith(b"%PDF")
+        events = cbi.get(f"/api/v1/evidence/{item['id']}/custody").json()["events"]
+        assert [e["action"] for e in events] == ["acquired", "accessed", "accessed"]
+        unknown = cbi.post(f"/api/v1/evidence/{item['id']}/certificate", json={"law": "XX"})
+        assert_problem(unknown, 400, "invalid-input")
+        bad_part = cbi.post(
+            f"/api/v1/evidence/{item['id']}/certificate",
+            json={"law": "IN-BSA-63", "part": "Z"},
+        )
+        assert_problem(bad_part, 400)

@@ -266,3 +266,77 @@ async def unseal(
         headers={"Comity-Verification": str(result.get("status") or "")},
         background=BackgroundTask(remove_work_folder, folder),
     )
+
+
+class CertificateRequest(BaseModel):
+    """Which court certificate to prepare for an item."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    law: str = Field(min_length=1, max_length=50, description="e.g. IN-BSA-63, US-FRE-902-14.")
+    format: Literal["pdf", "markdown"] = "pdf"
+    part: str | None = Field(None, max_length=10, description="IN-BSA-63: A, B or both.")
+    verify_content: bool = Field(False, description="Re-hash the stored bytes first.")
+
+
+@router.get("/certificates/kinds", tags=["certificates"])
+def certificate_kinds_route(actor: StandaloneActorDep) -> dict[str, Any]:
+    """The certificates this node can prepare (law id, title, parts)."""
+    from comity.evidence.certificates import certificate_kinds
+
+    return {
+        "kinds": [
+            {"law": k.law, "title": k.title, "parts": list(k.parts)}
+            for k in certificate_kinds().values()
+        ]
+    }
+
+
+@router.post(
+    "/evidence/{item:path}/certificate",
+    tags=["certificates"],
+    response_class=FileResponse,
+    responses={200: {"content": {"application/pdf": {}, "text/markdown": {}}}},
+)
+async def certificate(
+    item: str, body: CertificateRequest, ctx: CtxDep, actor: StandaloneActorDep
+) -> FileResponse:
+    """Prepare the certificate a court requires for an electronic record, pre-filled.
+
+    Producing it is audited and recorded in the item's custody ledger; the document's SHA-256
+    and the custody event number are in the ``Comity-Document-SHA256`` and
+    ``Comity-Custody-Event`` headers.
+    """
+    from comity.evidence.certificates import produce_certificate
+
+    suffix = ".pdf" if body.format == "pdf" else ".md"
+    folder = await anyio.to_thread.run_sync(new_work_folder, ctx.settings.home)
+    out = folder / f"certificate{suffix}"
+    username = actor.username
+    try:
+        result = await anyio.to_thread.run_sync(
+            lambda: produce_certificate(
+                ctx,
+                username,
+                item,
+                body.law,
+                out,
+                part=body.part,
+                verify_content=body.verify_content,
+            )
+        )
+    except BaseException:
+        await anyio.to_thread.run_sync(remove_work_folder, folder)
+        raise
+    safe_exhibit = result.exhibit.replace("/", "_")
+    return FileResponse(
+        out,
+        media_type="application/pdf" if body.format == "pdf" else "text/markdown; charset=utf-8",
+        filename=f"{safe_exhibit}-{result.law}{suffix}",
+        headers={
+            "Comity-Document-SHA256": result.document_sha256,
+            "Comity-Custody-Event": str(result.custody_event),
+            "Comity-Blanks": str(result.blanks),
+        },
+        background=BackgroundTask(remove_work_folder, folder),
+    )
