@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import tarfile
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,7 +210,8 @@ def copy_bag(bag: Path, target: Path) -> Path:
 
 def zip_bag(bag: Path, out: Path, extra: list[tuple[zipfile.ZipInfo | str, bytes]] = ()) -> Path:  # type: ignore[assignment]
     """Zip a bag folder (stored entries at the root), plus ``extra`` raw entries."""
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # duplicate names are what some tests want
         for path in sorted(bag.rglob("*")):
             if path.is_file():
                 archive.write(path, path.relative_to(bag).as_posix())

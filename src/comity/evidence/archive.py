@@ -283,7 +283,7 @@ class ZipSource(PackageSource):
         for info in self._zip.infolist():
             raw_name = info.orig_filename
             normal = check_name(raw_name)
-            mode = info.external_attr >> 16 if info.create_system == 3 else 0
+            mode = stat.S_IFMT(info.external_attr >> 16) if info.create_system == 3 else 0
             if mode and stat.S_ISLNK(mode):
                 raise PackageUnsafe(f"{raw_name}: is a symbolic link", path=raw_name)
             if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
