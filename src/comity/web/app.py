@@ -16,6 +16,7 @@ import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
@@ -138,6 +139,7 @@ def create_app(settings: Settings, ctx: NodeContext | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
+    _describe_problems(app)
     app.state.ctx = context
     app.state.settings = settings
     problems.install(app)
@@ -147,6 +149,19 @@ def create_app(settings: Settings, ctx: NodeContext | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(problems.CatchUnexpected)
     return app
+
+
+def _describe_problems(app: FastAPI) -> None:
+    """Make the generated OpenAPI description say errors are problem documents."""
+    generate = app.openapi
+    described: dict[str, Any] = {}
+
+    def openapi() -> dict[str, Any]:
+        if not described:
+            described.update(problems.document_problems(generate()))
+        return described
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -43,6 +43,43 @@ WWW_AUTHENTICATE = 'Bearer realm="comity", Basic realm="comity", charset="UTF-8"
 log = logging.getLogger("comity.web")
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "An RFC 9457 problem document. Members beyond the standard ones name what went wrong "
+        "(the case, the expected and actual hash...); `errors` lists invalid request fields."
+    ),
+    "properties": {
+        "type": {"type": "string", "format": "uri-reference"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "format": "uri-reference"},
+    },
+    "required": ["type", "title", "status"],
+    "additionalProperties": True,
+}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Describe every operation's errors as problem documents in an OpenAPI ``schema``."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            if "422" in responses:
+                responses["422"] = {"description": "Invalid request", "content": content}
+            responses.setdefault("4XX", {"description": "A client error", "content": content})
+            responses.setdefault("5XX", {"description": "A server error", "content": content})
+    return schema
+
+
 class ProblemResponse(JSONResponse):
     """A JSON response with the ``application/problem+json`` media type."""
 
