@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 import rdflib
-from tests.conftest import Node
 
 from comity.cases.services import add_member, case_summary, create_case
 from comity.core.canonical import canonical_json
@@ -39,6 +38,7 @@ from comity.evidence.ingest import IngestOptions, ingest
 from comity.evidence.ledger import append_event, events
 from comity.evidence.models import EvidenceItem
 from comity.identity.services import create_user, resolve_actor
+from tests.conftest import Node
 
 UUID_TAIL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-5][0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 ACTIONS = ["acquired", "accessed", "analysed", "exported"]
@@ -52,6 +52,9 @@ DEVICE = {
     "mac": "a4:c3:f0:85:ac:2d",
     "cloud_id": "suspect@example.com",
 }
+
+PACKAGE_ID = "6f1c2a57-0b7e-4f8e-9d43-3e1f5a9c2b10"
+FBI = {"code": "FBI", "name": "Federal Bureau of Investigation", "country": "US"}
 
 _VALIDATED: dict[str, tuple[bool, str]] = {}
 
@@ -84,7 +87,7 @@ def _package(case: dict[str, Any], items: list[dict[str, Any]], fingerprint: str
     return {
         "type": "comity-evidence-package",
         "version": 1,
-        "package_id": "6f1c2a57-0b7e-4f8e-9d43-3e1f5a9c2b10",
+        "package_id": PACKAGE_ID,
         "created": "2026-11-20T10:15:00Z",
         "sender": {
             "code": "CBI",
@@ -92,12 +95,7 @@ def _package(case: dict[str, Any], items: list[dict[str, Any]], fingerprint: str
             "country": "IN",
             "signing_fingerprint": fingerprint,
         },
-        "recipient": {
-            "code": "FBI",
-            "name": "Federal Bureau of Investigation",
-            "country": "US",
-            "signing_fingerprint": "f" * 64,
-        },
+        "recipient": {**FBI, "signing_fingerprint": "f" * 64},
         "case": {
             k: case[k]
             for k in (
@@ -185,6 +183,7 @@ def custody(node: Node, tmp_path: Path) -> tuple[dict[str, Any], dict[str, list[
             "exported",
             purpose="MLA request to the United States",
             authority="SW-2026-114",
+            details={"package_id": PACKAGE_ID, "recipient": FBI},
         )
         ledger = [json.loads(e.body) for e in events(session, row.id)]
     package = _package(case_doc, [item], node.ctx.keys.signing_fingerprint)
@@ -372,6 +371,10 @@ def test_device_people_tools_places_and_authority(
     exported = nodes[action_iri(ledger[3]["event"])]
     assert authorization in _ids(acquired["uco-action:instrument"])
     assert authorization in _ids(exported["uco-action:instrument"])
+    # The examiner is the actor (one person); the export names the receiving agency.
+    assert "uco-action:participant" not in acquired
+    (recipient,) = _ids(exported["uco-action:participant"])
+    assert nodes[recipient]["uco-core:name"] == "Federal Bureau of Investigation (FBI)"
     assert set(_ids(investigation["uco-core:object"])) == set(nodes) - {
         investigation["@id"],
         next(n["@id"] for n in nodes.values() if n["@type"] == "uco-core:Bundle"),
@@ -438,7 +441,7 @@ def test_two_items_and_a_ledger_continued_by_the_receiver() -> None:
         for n, i in enumerate((a, b), start=1)
     ]
     cbi = {"code": "CBI", "name": "Central Bureau of Investigation", "country": "IN"}
-    fbi = {"code": "FBI", "name": "Federal Bureau of Investigation", "country": "US"}
+    fbi = FBI
 
     def event(item: str, seq: int, action: str, agency: dict[str, str]) -> dict[str, Any]:
         return {
@@ -458,7 +461,9 @@ def test_two_items_and_a_ledger_continued_by_the_receiver() -> None:
             "purpose": None,
             "authority": "order:MLAT-17" if action == "received" else None,
             "item_sha256": hashlib.sha256(item.encode()).hexdigest(),
-            "details": {},
+            "details": {"transferred": {"recipient": fbi}, "received": {"sender": cbi}}.get(
+                action, {}
+            ),
             "prev": "0" * 64,
         }
 
@@ -490,6 +495,8 @@ def test_two_items_and_a_ledger_continued_by_the_receiver() -> None:
     instruments = [nodes[i] for i in _ids(received["uco-action:instrument"])]
     tools = {n["uco-core:name"] for n in instruments if n["@type"] == "uco-tool:Tool"}
     assert tools == {"Comity node of FBI"}
+    (sending,) = _ids(received["uco-action:participant"])
+    assert nodes[sending]["uco-core:name"] == "Central Bureau of Investigation (CBI)"
     (order,) = (n for n in instruments if n["@type"] == "case-investigation:Authorization")
     assert order["case-investigation:authorizationIdentifier"] == "MLAT-17"
     described, referred = _all_ids(graph["@graph"])

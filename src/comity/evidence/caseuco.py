@@ -1,7 +1,7 @@
 """The CASE/UCO (JSON-LD) description of an evidence package and its chains of custody.
 
 ``build_graph(package, ledgers)`` turns a package's ``comity/package.json`` document and the
-custody events of its items into a CASE 1.5.0 / UCO 1.4.0 graph that passes the CASE
+custody events of its items into a CASE 1.5.0 / UCO 1.5.0 graph that passes the CASE
 project's validator (``case_validate``) without relaxing flags.
 
 Mapping (ledger or package field -> CASE/UCO):
@@ -36,14 +36,15 @@ Mapping (ledger or package field -> CASE/UCO):
   node (a ``uco-tool:Tool`` identified by the ``node`` key fingerprint), the acquisition tool
   (``tool``/``tool_version`` of the details or of the item's acquisition) and the
   ``Authorization`` named by ``authority``; ``location`` = ``place``; ``participant`` = the
-  acquisition examiner; ``description`` = sequence, exhibit, local time and zone, purpose,
-  authority; the event id is an ``ExternalReference`` (``definingContext``
-  ``comity:custody-event``). Its ``result`` is a ``case-investigation:ProvenanceRecord``
-  (``exhibitNumber`` = the event's ``exhibit``, ``rootExhibitNumber`` = the item's
-  ``root_exhibit``, ``object`` = the File, ``objectCreatedTime`` = ``at``) and, for
-  ``acquired``, the File itself. The next action's ``object`` is that record and the File,
-  and it ``wasInformedBy`` the previous action; the first ``acquired`` action's object is the
-  source device when there is one.
+  acquisition examiner (when not the actor) and the other agency of a hand-over
+  (``details.recipient`` / ``details.sender``); ``description`` = sequence, exhibit, local
+  time and zone, purpose, authority, ``details.package_id``, ``item_sha256``; the event id
+  is an ``ExternalReference`` (``definingContext`` ``comity:custody-event``).
+* its ``result`` is a ``case-investigation:ProvenanceRecord`` (``exhibitNumber`` = the
+  event's ``exhibit``, ``rootExhibitNumber`` = the item's ``root_exhibit``, ``object`` = the
+  File, ``objectCreatedTime`` = ``at``) and, for ``acquired``, the File itself. The next
+  action's ``object`` is that record and the File, and it ``wasInformedBy`` the previous
+  action; the first ``acquired`` action's object is the source device when there is one.
 
 Every node's IRI is ``kb:<kind>-<uuid5>``, the UUID derived from the ids in the input (event
 ids, item ids, case and package ids, codes), so the same input always gives the same graph.
@@ -58,7 +59,7 @@ from typing import Any
 
 from comity import __version__
 
-CASE_VERSION = "1.5.0"
+CASE_VERSION = "1.5.0"  # validated with case-utils 0.18.0 (CASE 1.5.0, UCO 1.5.0)
 KB = "urn:comity:kb:"
 EVENT_CONTEXT = "comity:custody-event"
 ITEM_CONTEXT = "comity:evidence-item"
@@ -536,12 +537,9 @@ class _Builder:
             place = _text(event.get("place"))
             if place:
                 node["uco-action:location"] = _ref(self.location(place))
-            examiner = _text(details.get("examiner"))
-            if action == "acquired" and not examiner:
-                examiner = _text(acquisition.get("examiner"))
-            if examiner:
-                origin = str(agency.get("code") or item.get("origin_agency") or "")
-                node["uco-action:participant"] = _ref(self.examiner(examiner, origin))
+            participants = self.participants(event, acquisition, agency)
+            if participants:
+                node["uco-action:participant"] = _refs(participants)
             if previous_action is not None:
                 node["case-investigation:wasInformedBy"] = _ref(previous_action)
             self.graph.add(node)
@@ -566,10 +564,32 @@ class _Builder:
             self.graph.add(record_node)
             previous_action, previous_record = iri, record
 
+    def participants(
+        self, event: dict[str, Any], acquisition: dict[str, Any], agency: dict[str, Any]
+    ) -> list[str]:
+        """The examiner named at acquisition (when not the actor) and the other agency."""
+        details = event.get("details") or {}
+        found: list[str] = []
+        examiner = _text(details.get("examiner"))
+        if event.get("action") == "acquired" and not examiner:
+            examiner = _text(acquisition.get("examiner"))
+        actor = event.get("actor") or {}
+        if examiner and examiner.casefold() not in {
+            str(actor.get("name") or "").strip().casefold(),
+            str(actor.get("username") or "").strip().casefold(),
+        }:
+            found.append(self.examiner(examiner, str(agency.get("code") or "")))
+        for key in ("recipient", "sender"):
+            other = details.get(key)
+            if isinstance(other, dict) and _text(other.get("code")):
+                found.append(self.organization(other))
+        return found
+
     @staticmethod
     def describe(event: dict[str, Any], item: dict[str, Any]) -> str:
         agency = event.get("agency") or {}
         actor = event.get("actor") or {}
+        details = event.get("details") or {}
         parts = [
             f"custody event {event.get('seq')} of exhibit "
             f"{event.get('exhibit') or item.get('exhibit')}: {event.get('action')}"
@@ -582,6 +602,8 @@ class _Builder:
         for label in ("purpose", "authority"):
             if _text(event.get(label)):
                 parts.append(f"{label}: {event[label]}")
+        if _text(details.get("package_id")):
+            parts.append(f"evidence package {details['package_id']}")
         if _text(event.get("item_sha256")):
             parts.append(f"item SHA-256 {event['item_sha256']}")
         return "; ".join(parts)
