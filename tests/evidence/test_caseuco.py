@@ -476,6 +476,7 @@ def test_two_items_and_a_ledger_continued_by_the_receiver() -> None:
         ],
         b: [event(b, 1, "acquired", cbi), event(b, 2, "transferred", cbi)],
     }
+    ledgers[a][3]["hash"] = "e" * 64  # a ledger view (event_view) adds the chain hash
     package = _package({**case}, items, "a" * 64)
     graph = build_graph(package, ledgers)
     expected = {i: [(e["event"], e["action"]) for e in ledgers[i]] for i in (a, b)}
@@ -488,6 +489,15 @@ def test_two_items_and_a_ledger_continued_by_the_receiver() -> None:
         "uco-action:object" not in nodes[action_iri(ledgers[b][0]["event"])]
         or not (nodes[action_iri(ledgers[b][0]["event"])]["uco-action:object"])
     )
+    analysed = nodes[action_iri(ledgers[a][3]["event"])]
+    references = {
+        r["uco-core:definingContext"]: r["uco-core:externalIdentifier"]
+        for r in analysed["uco-core:externalReference"]
+    }
+    assert references == {
+        "comity:custody-event": ledgers[a][3]["event"],
+        "comity:custody-event-hash": "e" * 64,
+    }
     received = nodes[action_iri(ledgers[a][2]["event"])]
     receiver = nodes[received["uco-action:performer"]["@id"]]
     sender = nodes[action_iri(ledgers[a][1]["event"])]["uco-action:performer"]["@id"]

@@ -39,7 +39,8 @@ Mapping (ledger or package field -> CASE/UCO):
   acquisition examiner (when not the actor) and the other agency of a hand-over
   (``details.recipient`` / ``details.sender``); ``description`` = sequence, exhibit, local
   time and zone, purpose, authority, ``details.package_id``, ``item_sha256``; the event id
-  is an ``ExternalReference`` (``definingContext`` ``comity:custody-event``).
+  is an ``ExternalReference`` (``definingContext`` ``comity:custody-event``), and so is
+  the event's chain ``hash`` when the ledger view carries one.
 * its ``result`` is a ``case-investigation:ProvenanceRecord`` (``exhibitNumber`` = the
   event's ``exhibit``, ``rootExhibitNumber`` = the item's ``root_exhibit``, ``object`` = the
   File, ``objectCreatedTime`` = ``at``) and, for ``acquired``, the File itself. The next
@@ -62,6 +63,7 @@ from comity import __version__
 CASE_VERSION = "1.5.0"  # validated with case-utils 0.18.0 (CASE 1.5.0, UCO 1.5.0)
 KB = "urn:comity:kb:"
 EVENT_CONTEXT = "comity:custody-event"
+EVENT_HASH_CONTEXT = "comity:custody-event-hash"
 ITEM_CONTEXT = "comity:evidence-item"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:comity:case-uco")
 
@@ -362,6 +364,14 @@ class _Builder:
             node["uco-core:description"] = f"Evidence item, exhibit {exhibit}{where}"
         return self.graph.add(node)
 
+    def event_references(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """The event id and, when the ledger view carries it, the event's chain hash."""
+        found = [self.external(EVENT_CONTEXT, str(event["event"]))]
+        digest = _text(event.get("hash"))
+        if digest:
+            found.append(self.external(EVENT_HASH_CONTEXT, digest))
+        return found
+
     def external(self, context: str, identifier: str) -> dict[str, Any]:
         return {
             "@id": node_iri("external-reference", context, identifier),
@@ -521,7 +531,7 @@ class _Builder:
                 "@type": ACTION_TYPE,
                 "uco-core:name": action,
                 "uco-core:description": self.describe(event, item),
-                "uco-core:externalReference": [self.external(EVENT_CONTEXT, event_id)],
+                "uco-core:externalReference": self.event_references(event),
                 "uco-action:object": _refs(objects),
                 "uco-action:result": _refs(results),
             }
@@ -694,6 +704,11 @@ def _ids(value: Any) -> list[str]:
     return [str(v["@id"]) for v in values if isinstance(v, dict) and "@id" in v]
 
 
+def _types(node: dict[str, Any]) -> list[str]:
+    value = node.get("@type")
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
 def _event_id(node: dict[str, Any]) -> str | None:
     refs = node.get("uco-core:externalReference") or []
     for ref in refs if isinstance(refs, list) else [refs]:
@@ -711,7 +726,7 @@ def actions_in_order(graph: dict[str, Any], item_id: str | None = None) -> list[
     without an event reference is listed by its IRI.
     """
     nodes = [n for n in graph.get("@graph", []) if isinstance(n, dict)]
-    actions = [n for n in nodes if n.get("@type") == ACTION_TYPE]
+    actions = [n for n in nodes if ACTION_TYPE in _types(n)]
     if item_id is not None:
         target = file_iri(item_id)
         actions = [
@@ -719,7 +734,7 @@ def actions_in_order(graph: dict[str, Any], item_id: str | None = None) -> list[
             for a in actions
             if target in _ids(a.get("uco-action:object")) + _ids(a.get("uco-action:result"))
         ]
-    records = {str(n["@id"]) for n in nodes if n.get("@type") == RECORD_TYPE}
+    records = {str(n["@id"]) for n in nodes if RECORD_TYPE in _types(n)}
     by_input: dict[str, dict[str, Any]] = {}
     for action in actions:
         for obj in _ids(action.get("uco-action:object")):
