@@ -196,6 +196,7 @@ def _add_key_records(session: Session, agency: Agency, signing: str, encryption:
             )
         )
     session.flush()
+    session.refresh(agency)  # agency.keys may have been loaded before these were added
 
 
 def active_key(agency: Agency, kind: str) -> PublicKeyRecord:
