@@ -527,3 +527,28 @@ def test_summary_helpers_match_cli_json(live: LiveServer) -> None:
     with live.admin() as admin:
         got = admin.get("/api/v1/users").json()["users"]
     assert got == expected
+
+
+def test_concurrent_uploads_to_one_case(live: LiveServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with live.admin() as admin:
+        case = open_case(admin, "Concurrent uploads")
+    url = f"/api/v1/cases/{case['reference']}/evidence"
+    payloads = [bytes([n]) * (20_000 + n) for n in range(6)]
+
+    def upload(n: int) -> httpx.Response:
+        with live.admin() as client:
+            return client.post(url, params={"filename": f"f{n}.bin"}, content=payloads[n])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        responses = list(pool.map(upload, range(6)))
+    for response in responses:
+        assert response.status_code == 201, response.text
+    with live.admin() as admin:
+        items = admin.get(url).json()["items"]
+        assert len({i["exhibit"] for i in items}) == 6
+        assert {i["hashes"]["sha256"] for i in items} == {
+            hashlib.sha256(p).hexdigest() for p in payloads
+        }
+        assert admin.get("/api/v1/custody/verify", params={"case": case["id"]}).json()["ok"]

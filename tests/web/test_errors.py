@@ -72,3 +72,24 @@ def test_credentials_are_not_logged(live: LiveServer, caplog: pytest.LogCaptureF
     assert "authentication failed" in caplog.text
     assert token not in caplog.text and password not in caplog.text
     assert live.admin_token not in caplog.text
+
+
+def test_node_key_rotation_over_the_api(backend: str, tmp_path: Path) -> None:
+    from tests.web.conftest import running_node
+
+    with (
+        running_node(backend, tmp_path, code="HSI", country="US", agency="HSI C3") as node,
+        node.admin() as admin,
+    ):
+        before = admin.get("/api/v1/node").json()["keys"]["signing"]["fingerprint"]
+        analyst = admin.post("/api/v1/users", json={"username": "ana", "roles": ["analyst"]})
+        with node.client(analyst.json()["token"]) as client:
+            assert_problem(client.post("/api/v1/node/keys/rotate", json={}), 403)
+            assert_problem(client.post("/api/v1/users/ana/tokens"), 403)
+        rotated = admin.post("/api/v1/node/keys/rotate", json={"reason": "annual"})
+        assert rotated.status_code == 200, rotated.text
+        after = rotated.json()["keys"]["signing"]["fingerprint"]
+        assert after != before
+        assert admin.get("/api/v1/node").json()["keys"]["signing"]["fingerprint"] == after
+        descriptor = admin.get("/api/v1/node/descriptor").json()
+        assert descriptor["keys"]["signing"] == rotated.json()["keys"]["signing"]["public_key"]
