@@ -296,7 +296,12 @@ def _import_source(
     total = sum(e.size for n, e in source.entries.items() if n.startswith("data/"))
     with (progress or no_progress)(total) as advance:
         report = verify_source(
-            source, trusted, progress=advance, hasher=hasher, stop_before_payload_on_problems=True
+            source,
+            trusted,
+            progress=advance,
+            hasher=hasher,
+            stop_before_payload_on_problems=True,
+            all_hashes=True,
         )
     report.raise_for_problems()
     if not report.authenticated or report.package is None:

@@ -333,11 +333,18 @@ def verify_source(
     progress: Callable[[int], None] | None = None,
     hasher: PayloadHasher | None = None,
     stop_before_payload_on_problems: bool = False,
+    all_hashes: bool = False,
 ) -> Report:
-    """Verify an opened package; see :func:`verify_package`."""
-    return _Verifier(source, trusted, progress, hasher or _default_hasher).run(
-        stop_before_payload_on_problems
-    )
+    """Verify an opened package; see :func:`verify_package`.
+
+    ``all_hashes`` also checks the MD5/SHA-1 that package.json may give for an item (slower;
+    the manifests' algorithms are always checked). ``hasher`` replaces the payload hashing
+    (the importer encrypts while hashing); ``stop_before_payload_on_problems`` skips reading
+    the payload once the tags show a problem.
+    """
+    verifier = _Verifier(source, trusted, progress, hasher or _default_hasher)
+    verifier.all_hashes = all_hashes
+    return verifier.run(stop_before_payload_on_problems)
 
 
 class _Verifier:
@@ -355,6 +362,7 @@ class _Verifier:
         self.report = Report(str(source.path), source.kind)
         self.tags: dict[str, bytes] = {}
         self.signers: dict[str, Ed25519PublicKey] = {}
+        self.all_hashes = False
 
     # -- structure ---------------------------------------------------------------------------
 
@@ -850,7 +858,7 @@ class _Verifier:
         for name in order:
             item = items.get(name)
             algorithms = list(manifests)
-            if item is not None:
+            if item is not None and self.all_hashes:
                 algorithms += [a for a in item["hashes"] if a in KNOWN_ALGORITHMS]
             algs = tuple(dict.fromkeys(algorithms))
             chunks = _progress_chunks(self.source.chunks(name), self.progress)
