@@ -18,8 +18,10 @@ Two body forms are accepted::
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -46,7 +48,12 @@ MAX_NAME_BYTES = 255
 BUFFER_BYTES = 1 << 20
 SPACE_CHECK_BYTES = 64 << 20
 RESERVE_BYTES = 256 << 20
-STALE_SECONDS = 24 * 3600
+GRACE_SECONDS = 60.0
+LOCK_NAME = ".lock"
+INCOMING_DIR = "incoming"
+
+_held: dict[Path, int] = {}
+_held_lock = threading.Lock()
 
 
 class UploadRefused(InvalidInput):
@@ -104,35 +111,65 @@ def _uploads_root(home: Path) -> Path:
     return home / UPLOADS_DIR
 
 
-def clean_stale_uploads(home: Path, older_than: float = STALE_SECONDS) -> int:
-    """Remove upload folders an interrupted server left behind; return how many."""
+def clean_stale_uploads(home: Path, grace: float = GRACE_SECONDS) -> int:
+    """Remove the work folders no live request holds (a crashed server's); return how many.
+
+    Each folder in use holds an exclusive lock on its lock file, so folders of requests still
+    running — in this process or another server's — are left alone. A folder without a lock
+    file is removed once older than ``grace`` seconds (it may have just been created).
+    """
     root = _uploads_root(home)
     if not root.is_dir():
         return 0
     removed = 0
-    limit = time.time() - older_than
     for folder in root.iterdir():
         try:
-            if folder.is_dir() and folder.stat().st_mtime < limit:
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            try:
+                fd = os.open(folder / LOCK_NAME, os.O_RDONLY)
+            except FileNotFoundError:
+                if folder.stat().st_mtime < time.time() - grace:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed += 1
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            else:
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
+            finally:
+                os.close(fd)
         except OSError:
             continue
     return removed
 
 
 def new_work_folder(home: Path) -> Path:
-    """Create a fresh private folder under the node home (the caller removes it)."""
+    """Create a fresh private folder under the node home, locked while in use.
+
+    The caller removes it with :func:`remove_work_folder`.
+    """
     root = _uploads_root(home)
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     folder = root / uuid.uuid4().hex
     folder.mkdir(mode=0o700)
+    fd = os.open(folder / LOCK_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    with _held_lock:
+        _held[folder] = fd
     return folder
 
 
 def remove_work_folder(folder: Path) -> None:
     """Remove a folder made by :func:`new_work_folder` and everything in it."""
     shutil.rmtree(folder, ignore_errors=True)
+    with _held_lock:
+        fd = _held.pop(folder, None)
+    if fd is not None:
+        os.close(fd)
 
 
 @asynccontextmanager
@@ -302,9 +339,15 @@ def disposition_filename(header: str | None) -> str | None:
 
 
 async def receive_upload(request: Request, folder: Path, *, filename: str | None) -> Upload:
-    """Stream the request body into ``folder``; see the module description for its forms."""
-    upload = Upload(folder)
-    guard = _SpaceGuard(folder, _content_length(request))
+    """Stream the request body into ``folder``; see the module description for its forms.
+
+    The files land in a sub-folder of their own, so their names never meet the folder's lock
+    or the other files a route writes beside them.
+    """
+    target = folder / INCOMING_DIR
+    target.mkdir(mode=0o700)
+    upload = Upload(target)
+    guard = _SpaceGuard(target, _content_length(request))
     content_type = request.headers.get("content-type", "")
     kind, params = parse_options_header(content_type)
     if kind == b"multipart/form-data":
@@ -343,7 +386,7 @@ async def receive_upload(request: Request, folder: Path, *, filename: str | None
             raise UploadRefused(
                 "name the file: ?filename=NAME, a Content-Disposition header, or use multipart"
             )
-        path = folder / safe_filename(name)
+        path = target / safe_filename(name)
         with _open_new(path) as handle:
             async for chunk in _chunks(request):
                 await _in_thread(handle.write, chunk)
