@@ -231,6 +231,14 @@ def test_case_evidence_custody_flow(live: LiveServer) -> None:
         assert items["dump.bin"]["hashes"]["sha256"] == hashlib.sha256(third).hexdigest()
         assert items["dump.bin"]["acquisition"]["tool"] == "FTK Imager"
 
+        listing = f"{hashlib.sha256(second).hexdigest()}  notes.txt\n# comment\n"
+        wrong_list = admin.post(
+            f"/api/v1/cases/{ref}/evidence",
+            files={"f": ("notes.txt", second + b"altered")},
+            data={"hash_list": listing},
+        )
+        assert_problem(wrong_list, 422, "hash-mismatch")
+
         listed = admin.get(f"/api/v1/cases/{ref}/evidence").json()["items"]
         assert [i["name"] for i in listed] == ["phone.img", "chats.txt", "dump.bin"]
         exhibit = item["exhibit"]

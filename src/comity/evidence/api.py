@@ -28,8 +28,6 @@ from comity.web.uploads import allow_large_body, receive_upload, upload_folder
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 
-_SHA256_HEX = r"^[0-9a-fA-F]{64}$"
-
 
 class Acquisition(BaseModel):
     """Acquisition metadata of an upload: query parameters or multipart text fields."""
@@ -60,6 +58,11 @@ class Acquisition(BaseModel):
     )
     filename: str | None = Field(
         None, max_length=255, description="Name of the file sent as a raw body."
+    )
+    hash_list: str | None = Field(
+        None,
+        max_length=64 * 1024,
+        description="A sha256sum-style list ('HASH  NAME' per line) from the acquisition tool.",
     )
 
     def check(self) -> None:
@@ -96,8 +99,25 @@ class Acquisition(BaseModel):
             authority=self.authority,
             purpose=self.purpose,
             extra_hashes=tuple(a for a, on in (("md5", self.md5), ("sha1", self.sha1)) if on),
-            expected_sha256=expected_hashes(self.expected_sha256, names, digest_header),
+            expected_sha256={
+                **parse_hash_list(self.hash_list or ""),
+                **expected_hashes(self.expected_sha256, names, digest_header),
+            },
         )
+
+
+def parse_hash_list(text: str) -> dict[str, str]:
+    """Read a ``sha256sum``-style list (``HASH  NAME`` per line), as acquisition tools write."""
+    expected: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        digest, _, name = line.strip().partition(" ")
+        name = name.strip().lstrip("*")
+        if len(digest) != 64 or not name:
+            raise InvalidInput(f"hash_list line {number}: expected 'SHA256  NAME'", line=number)
+        expected[name] = _check_digest(digest)
+    return expected
 
 
 def _check_digest(value: str) -> str:
