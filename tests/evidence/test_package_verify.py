@@ -447,3 +447,15 @@ def test_service_api_reports_the_same(packages: Packages) -> None:
     report = verify_package(packages.a)
     assert report.ok and report.package_id and report.items
     assert report.tagmanifest_sha256 and len(report.tagmanifest_sha256) == 64
+
+
+def test_comity_verify_does_not_load_the_database_layer(packages: Packages) -> None:
+    code = (
+        "import sys; from comity.cli.main import main; rc = main(['verify', sys.argv[1]]); "
+        "bad = [m for m in sys.modules if m.startswith(('sqlalchemy', 'comity.db'))]; "
+        "print(rc, bad); sys.exit(0 if rc == 0 and not bad else 1)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(packages.zip)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -24,8 +24,9 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from comity.context import NodeContext
-from comity.core.settings import Settings, load_settings
+if TYPE_CHECKING:  # imported when first used: ``comity verify`` needs neither
+    from comity.context import NodeContext
+    from comity.core.settings import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -43,11 +44,15 @@ class State:
     @cached_property
     def settings(self) -> Settings:
         """Settings, built once."""
+        from comity.core.settings import load_settings
+
         return load_settings(**self.overrides)
 
     @cached_property
     def ctx(self) -> NodeContext:
         """The node context, built once."""
+        from comity.context import NodeContext
+
         return NodeContext(self.settings)
 
     @property

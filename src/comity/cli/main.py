@@ -13,12 +13,8 @@ from pathlib import Path
 import typer
 
 from comity import __version__
-from comity.cases.cli import case_app
 from comity.cli.common import State, err_console
 from comity.core.errors import ComityError
-from comity.evidence.cli import custody_app, evidence_app
-from comity.federation.cli import peer_app
-from comity.identity.cli import audit_app, init, node_app, user_app
 
 app = typer.Typer(
     name="comity",
@@ -50,14 +46,28 @@ def version() -> None:
     typer.echo(__version__)
 
 
-app.command("init")(init)
-app.add_typer(node_app, name="node")
-app.add_typer(user_app, name="user")
-app.add_typer(audit_app, name="audit")
-app.add_typer(peer_app, name="peer")
-app.add_typer(case_app, name="case")
-app.add_typer(evidence_app, name="evidence")
-app.add_typer(custody_app, name="custody")
+_assembled = False
+
+
+def _assemble() -> None:
+    """Add every domain's command group (imported here: they pull in the database layer)."""
+    global _assembled
+    if _assembled:
+        return
+    _assembled = True
+    from comity.cases.cli import case_app
+    from comity.evidence.cli import custody_app, evidence_app
+    from comity.federation.cli import peer_app
+    from comity.identity.cli import audit_app, init, node_app, user_app
+
+    app.command("init")(init)
+    app.add_typer(node_app, name="node")
+    app.add_typer(user_app, name="user")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(peer_app, name="peer")
+    app.add_typer(case_app, name="case")
+    app.add_typer(evidence_app, name="evidence")
+    app.add_typer(custody_app, name="custody")
 
 
 _registered = False
@@ -85,10 +95,21 @@ def main(argv: list[str] | None = None) -> int:
     with their exit code; anything unexpected is an internal error (exit 3), with the
     traceback only when ``COMITY_DEBUG`` is set.
     """
-    _register_optional()
-    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["verify"]:
+        # Offline verification needs no node: skip importing the database layer, so that
+        # start-up does not weigh on checking a package at disk and hash speed.
+        from comity.evidence.cli_packages import verify_app
+
+        command = typer.main.get_command(verify_app)
+        argv, prog = args[1:], "comity verify"
+    else:
+        _assemble()
+        _register_optional()
+        command = typer.main.get_command(app)
+        prog = "comity"
     try:
-        command.main(args=argv, prog_name="comity", standalone_mode=True)
+        command.main(args=argv, prog_name=prog, standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except ComityError as exc:

@@ -7,6 +7,7 @@ copy of the package with the sender's public key or node descriptor (``--trust``
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import typer
 from rich.table import Table
 
 from comity.cli.common import JsonOption, byte_progress, console, emit, err_console, state
+from comity.core.errors import InvalidInput
 from comity.core.keys import format_fingerprint
 
 
@@ -71,8 +73,7 @@ def verify_cmd(
 
     Exit 0 when intact, 1 naming every problem. Needs no node, database or network.
     """
-    from comity.core.settings import load_settings
-    from comity.evidence.archive import open_package
+    from comity.evidence.archive import DEFAULT_MAX_EXPANSION, open_package
     from comity.evidence.verify import load_trust_file, verify_source
 
     trusted: dict[str, Any] | None = None
@@ -80,7 +81,11 @@ def verify_cmd(
         trusted = {}
         for item in trust:
             trusted.update(load_trust_file(item))
-    limit = load_settings().max_package_expansion
+    # No node settings are read (there may be no node): the limit comes from the environment.
+    try:
+        limit = int(os.environ.get("COMITY_MAX_PACKAGE_EXPANSION") or DEFAULT_MAX_EXPANSION)
+    except ValueError as exc:
+        raise InvalidInput("COMITY_MAX_PACKAGE_EXPANSION must be a number of bytes") from exc
     with open_package(path, limit) as source:
         total = sum(e.size for n, e in source.entries.items() if n.startswith("data/"))
         with byte_progress(total, "verifying", not as_json) as advance:
@@ -219,6 +224,11 @@ def unseal_cmd(
         _print_report(d)
 
     emit(result, as_json, human)
+
+
+verify_app = typer.Typer(name="comity verify", add_completion=False, pretty_exceptions_enable=False)
+"""``comity verify`` alone: the command line runs it without loading the node's layers."""
+verify_app.command("verify")(verify_cmd)
 
 
 def register(app: typer.Typer) -> None:
