@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import httpx
+import pytest
 
 from comity.core.settings import load_settings
 from comity.web.app import create_app
@@ -90,3 +91,32 @@ def test_upload_names_that_meet_the_work_folders_own_files(live: LiveServer) -> 
         assert_problem(admin.post(url, params={"filename": "a\tb"}, content=b"x"), 400)
     leftovers = list((live.settings.home / UPLOADS_DIR).iterdir())
     assert leftovers == []
+
+
+def test_a_stalled_upload_is_refused(live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    from comity.web import uploads
+
+    monkeypatch.setattr(uploads, "IDLE_SECONDS", 1.0)
+    with live.admin() as admin:
+        case = open_case(admin, "Stalled")
+    address = urlsplit(live.url)
+    request = (
+        f"POST /api/v1/cases/{case['reference']}/evidence?filename=slow.bin HTTP/1.1\r\n"
+        f"Host: {address.netloc}\r\nAuthorization: Bearer {live.admin_token}\r\n"
+        "Content-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n"
+    ).encode() + b"only a little"
+    with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
+        sock.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"application/problem+json" in answer
+    with live.admin() as admin:
+        assert admin.get(f"/api/v1/cases/{case['reference']}/evidence").json()["items"] == []

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import anyio
 import anyio.to_thread
 from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
@@ -49,6 +50,7 @@ BUFFER_BYTES = 1 << 20
 SPACE_CHECK_BYTES = 64 << 20
 RESERVE_BYTES = 256 << 20
 GRACE_SECONDS = 60.0
+IDLE_SECONDS = 300.0
 LOCK_NAME = ".lock"
 INCOMING_DIR = "incoming"
 
@@ -307,16 +309,29 @@ class _MultipartSink:
 
 
 async def _chunks(request: Request) -> AsyncIterator[bytes]:
-    """The request body in chunks of about :data:`BUFFER_BYTES`."""
+    """The request body in chunks of about :data:`BUFFER_BYTES`.
+
+    A client that sends nothing for :data:`IDLE_SECONDS` is refused, so a stalled upload does
+    not hold its folder and file open for ever.
+    """
     buffer = bytearray()
-    try:
-        async for chunk in request.stream():
-            buffer.extend(chunk)
-            if len(buffer) >= BUFFER_BYTES:
-                yield bytes(buffer)
-                buffer.clear()
-    except ClientDisconnect:
-        raise UploadRefused("the client disconnected before the upload was complete") from None
+    stream = request.stream().__aiter__()
+    while True:
+        try:
+            with anyio.fail_after(IDLE_SECONDS):
+                chunk = await stream.__anext__()
+        except StopAsyncIteration:
+            break
+        except TimeoutError:
+            raise UploadRefused(
+                f"the upload stalled: nothing arrived for {IDLE_SECONDS:g} seconds"
+            ) from None
+        except ClientDisconnect:
+            raise UploadRefused("the client disconnected before the upload was complete") from None
+        buffer.extend(chunk)
+        if len(buffer) >= BUFFER_BYTES:
+            yield bytes(buffer)
+            buffer.clear()
     if buffer:
         yield bytes(buffer)
 
