@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 OUT="$ROOT/demo/out"
+export COLUMNS="${COLUMNS:-150}"
 COMITY="$ROOT/.venv/bin/comity"
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -81,6 +82,15 @@ echo "wrote $OUT/package-for-fbi.zip and the sealed $OUT/package-for-fbi.sealed"
 step "6. Anyone can verify the package offline, without a database or network"
 "$COMITY" verify "$OUT/package-for-fbi.zip"
 "$COMITY" verify "$OUT/package-for-fbi.zip" --trust "$OUT/cbi-descriptor.json"
+
+step "6b. The sealed copy opens only on the FBI's node"
+if cbi evidence unseal "$OUT/package-for-fbi.sealed" --out "$OUT/cbi-cannot-open"; then
+  echo "the CBI opened a package sealed for the FBI: this must not happen" >&2; exit 1
+else
+  echo "(exit code $? — only the recipient's key opens it)"
+fi
+fbi evidence unseal "$OUT/package-for-fbi.sealed" --out "$OUT/unsealed-by-fbi"
+"$COMITY" verify "$OUT/unsealed-by-fbi" --trust "$OUT/cbi-descriptor.json"
 
 step "7. A tampered copy is refused, naming exactly what changed"
 python3 - "$OUT/package-for-fbi.zip" "$OUT/tampered.zip" <<'PY'
