@@ -518,3 +518,41 @@ def test_export_refuses_to_overwrite_and_writes_nothing_on_failure(
         export_package(cbi.ctx, None, case, [], "NOPE", tmp_path / "x.zip")
     assert _counts(cbi) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("x")) == []
+
+
+def test_evidence_passed_on_to_a_third_agency_keeps_every_holders_signed_heads(
+    pair: tuple[Node, Node, str], tmp_path: Path
+) -> None:
+    from comity.context import NodeContext
+    from comity.core.settings import load_settings
+    from comity.identity.services import init_node
+
+    cbi, fbi, case = pair
+    export_package(cbi.ctx, None, case, [f"{case}/E1"], "FBI", tmp_path / "to-fbi")
+    local = import_package(fbi.ctx, None, tmp_path / "to-fbi")["items"][0]["local_exhibit"]
+    hsi = NodeContext(load_settings(home=tmp_path / "hsi"))  # a third node, its own SQLite
+    init_node(hsi, agency="Homeland Security Investigations", code="HSI", country="US")
+    connect(fbi.ctx, hsi, tmp_path)
+    export_package(fbi.ctx, None, local.split("/")[0], [local], "HSI", tmp_path / "to-hsi.tar")
+    report = verify_package(tmp_path / "to-hsi.tar")
+    assert report.ok, [p.message for p in report.problems]
+    (item,) = report.package["items"] if report.package else []
+    assert [c["count"] for c in item["checkpoints"]] == [2]  # CBI's head at its export
+    assert set(report.package["signers"]) == {  # type: ignore[index]
+        cbi.ctx.keys.signing_fingerprint,
+        fbi.ctx.keys.signing_fingerprint,
+    }
+    result = import_package(hsi, None, tmp_path / "to-hsi.tar")
+    with hsi.transaction() as session:
+        actor = resolve_actor(session, None)
+        log = custody_log(session, actor, result["items"][0]["local_exhibit"])
+        actions = [(e["action"], e["agency"]["code"]) for e in log["events"]]
+        assert actions == [
+            ("acquired", "CBI"),
+            ("exported", "CBI"),
+            ("received", "FBI"),
+            ("exported", "FBI"),
+            ("received", "HSI"),
+        ]
+        assert verify_custody(hsi, actor, session, None)["ok"]
+    hsi.dispose()

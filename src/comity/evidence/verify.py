@@ -413,7 +413,7 @@ class _Verifier:
                         expected,
                         actual,
                     )
-        tagmanifest = f"tagmanifest-{'sha256'}.txt"
+        tagmanifest = "tagmanifest-sha256.txt"
         report.tagmanifest_sha256 = hashlib.sha256(self.tags[tagmanifest]).hexdigest()
         package = self._package()
         self._signature(package)
