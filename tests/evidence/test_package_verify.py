@@ -459,3 +459,15 @@ def test_comity_verify_does_not_load_the_database_layer(packages: Packages) -> N
         [sys.executable, "-c", code, str(packages.zip)], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_manifest_paths_are_percent_encoded_and_payload_names_cleaned() -> None:
+    from comity.evidence.package import safe_exhibit, safe_relative
+    from comity.evidence.verify import decode_manifest_path, encode_manifest_path
+
+    name = "odd%name\r\nwith lines.txt"
+    assert encode_manifest_path(name) == "odd%25name%0D%0Awith lines.txt"
+    assert decode_manifest_path(encode_manifest_path(name)) == name
+    assert safe_relative("../../etc/100% real\n.txt") == "etc/100_ real_.txt"
+    assert safe_relative("..\\..\\x") == "x"
+    assert safe_exhibit("CBI-2026-0001/E1") == "CBI-2026-0001_E1"

@@ -113,7 +113,7 @@ ProgressFactory = Callable[[int], AbstractContextManager[Callable[[int], None]]]
 BAGIT_TEXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 FORMATS = ("directory", "zip", "tar", "sealed")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\\%]")
 
 
 @contextlib.contextmanager
@@ -128,7 +128,12 @@ def safe_exhibit(exhibit: str) -> str:
 
 
 def safe_relative(path: str) -> str:
-    """Clean an item's relative path for use inside the bag (no traversal, no controls)."""
+    """Clean an item's relative path for use inside the bag.
+
+    No traversal, no control characters, and no ``%`` (which BagIt manifests would have to
+    percent-encode, and not every BagIt tool decodes): such characters become ``_``. The
+    original path stays in package.json.
+    """
     parts = []
     for part in path.replace("\\", "/").split("/"):
         part = _CONTROL.sub("_", part)
