@@ -35,7 +35,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -46,7 +46,6 @@ from comity.core.canonical import canonical_json
 from comity.core.errors import ComityError, InvalidInput
 from comity.core.hashchain import GENESIS, link_hash
 from comity.core.keys import (
-    b64u_decode,
     fingerprint,
     format_fingerprint,
     load_ed25519_public,
@@ -945,17 +944,11 @@ def _package_shape(package: Any) -> str | None:
     return None
 
 
-def describe_problems(problems: Iterable[Problem]) -> list[str]:
-    """Human lines for problems."""
-    return [p.message for p in problems]
-
-
 __all__ = [
     "PackageInvalid",
     "PackageUnsafe",
     "Problem",
     "Report",
-    "b64u_decode",
     "head_document",
     "load_trust_file",
     "verify_package",
