@@ -478,14 +478,17 @@ UNSAFE = {
 def test_unsafe_packages_are_refused_and_nothing_is_written(
     pair: tuple[Node, Node, str], tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.evidence.test_package_helpers import run
+    from tests.evidence.test_package_helpers import messages, run, verify_json
 
     cbi, fbi, case = pair
     export_package(cbi.ctx, None, case, [], "FBI", tmp_path / "good")
     bad = _unsafe(kind, copy_bag(tmp_path / "good", tmp_path / "bag"), tmp_path)
     error, text = UNSAFE[kind]
-    code, _out, err = run(capsys, "verify", str(bad))
-    assert code == 1 and text in err, err
+    code, report = verify_json(capsys, bad)
+    assert code == 1 and text in messages(report), report
+    assert report["problems"][0]["code"] == error.slug
+    code, out, _err = run(capsys, "verify", str(bad))
+    assert code == 1 and "package INVALID" in out and text in out
     before = _counts(fbi)
     listing = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(error, match=text.replace("(", r"\(").replace(")", r"\)")):

@@ -38,6 +38,14 @@ def _print_report(d: dict[str, Any]) -> None:
             f"{d.get('events')} custody events",
             highlight=False,
         )
+    for item in d.get("items") or []:
+        console.print(
+            f"  {item['exhibit']}: {item['payload']}, {item['size']} bytes, "
+            f"sha256 {item['sha256']}, {item['events']} events",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     if d["ok"]:
         console.print(f"[green]{d['status']}[/green]")
     else:
@@ -74,6 +82,7 @@ def verify_cmd(
     Exit 0 when intact, 1 naming every problem. Needs no node, database or network.
     """
     from comity.evidence.archive import DEFAULT_MAX_EXPANSION, open_package
+    from comity.evidence.errors import PackageInvalid
     from comity.evidence.verify import load_trust_file, verify_source
 
     trusted: dict[str, Any] | None = None
@@ -86,10 +95,22 @@ def verify_cmd(
         limit = int(os.environ.get("COMITY_MAX_PACKAGE_EXPANSION") or DEFAULT_MAX_EXPANSION)
     except ValueError as exc:
         raise InvalidInput("COMITY_MAX_PACKAGE_EXPANSION must be a number of bytes") from exc
-    with open_package(path, limit) as source:
-        total = sum(e.size for n, e in source.entries.items() if n.startswith("data/"))
-        with byte_progress(total, "verifying", not as_json) as advance:
-            report = verify_source(source, trusted, progress=advance)
+    try:
+        with open_package(path, limit) as source:
+            total = sum(e.size for n, e in source.entries.items() if n.startswith("data/"))
+            with byte_progress(total, "verifying", not as_json) as advance:
+                report = verify_source(source, trusted, progress=advance)
+    except PackageInvalid as exc:
+        # Unsafe or unreadable: verification stopped at once; say so in the same shape.
+        data = {k: v for k, v in exc.data.items() if k in ("path", "expected", "actual")}
+        failed = {
+            "ok": False,
+            "status": "package INVALID",
+            "path": str(path),
+            "problems": [{"code": exc.slug, "message": exc.message, **data}],
+        }
+        emit(failed, as_json, _print_report)
+        raise typer.Exit(1) from exc
     emit(report.as_dict(), as_json, _print_report)
     if not report.ok:
         raise typer.Exit(1)
