@@ -559,3 +559,24 @@ def test_evidence_passed_on_to_a_third_agency_keeps_every_holders_signed_heads(
         ]
         assert verify_custody(hsi, actor, session, None)["ok"]
     hsi.dispose()
+
+
+def test_import_needs_a_case_writing_role(pair: tuple[Node, Node, str], tmp_path: Path) -> None:
+    from comity.core.errors import PermissionDenied
+    from comity.identity.services import create_user
+
+    cbi, fbi, case = pair
+    with fbi.ctx.transaction() as session:
+        create_user(
+            session,
+            resolve_actor(session, None),
+            username="analyst",
+            display_name="A. Analyst",
+            roles=["analyst"],
+        )
+    export_package(cbi.ctx, None, case, [], "FBI", tmp_path / "p.zip")
+    before = _counts(fbi)
+    with pytest.raises(PermissionDenied) as denied:
+        import_package(fbi.ctx, "analyst", tmp_path / "p.zip")
+    assert denied.value.exit_code == 2
+    assert _counts(fbi) == before

@@ -44,7 +44,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from comity.cases.models import Case
-from comity.cases.services import create_case, get_case, require_case_write
+from comity.cases.services import (
+    CASE_WRITE_ROLES,
+    create_case,
+    get_case,
+    require_case_write,
+)
 from comity.context import NodeContext
 from comity.core import aead
 from comity.core.aead import DecryptionFailed
@@ -227,7 +232,7 @@ def import_package(
         raise InvalidInput(f"no such package: {path}", path=str(path))
     with ctx.transaction() as session:
         actor = resolve_actor(session, actor_name)
-        actor.require("administrator", "investigator", "forensic_examiner", "supervisor")
+        actor.require(*CASE_WRITE_ROLES)
         if case_ref is not None:
             require_case_write(actor, get_case(session, actor, case_ref, purpose="import evidence"))
     recover_store(ctx)
@@ -626,6 +631,7 @@ def record_receipt(ctx: NodeContext, actor_name: str | None, path: Path) -> dict
                 package_id=str(package_id),
             )
         case = get_case(session, actor, str(record.case_id), purpose="record receipt")
+        actor.require(*CASE_WRITE_ROLES)
         peer = get_peer(session, record.peer_code)
         trusted, revoked = _peer_keys(peer)
         if kid in revoked:
@@ -757,7 +763,7 @@ def unseal_package(
             raise InvalidInput(f"{path.name} is not a sealed package", path=str(path))
     with ctx.transaction() as session:
         actor = resolve_actor(session, actor_name)
-        actor.require("administrator", "investigator", "forensic_examiner", "supervisor")
+        actor.require(*CASE_WRITE_ROLES)
     tag = uuid.uuid4().hex[:12]
     plain = out.parent / f".{out.name}.{tag}.tar.partial"
     folder = out.parent / f".{out.name}.{tag}.partial"
