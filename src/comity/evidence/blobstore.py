@@ -20,6 +20,7 @@ import hmac
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ from comity.core.files import fsync_dir
 from comity.core.ids import new_id
 
 LOCK_NAME = ".lock"
+BUILDING_PREFIX = ".building-"
+BUILDING_GRACE_SECONDS = 3600.0
 PUBLISH_LOCK = ".publish.lock"
 
 
@@ -47,9 +50,13 @@ class Staging:
     moved: list[str] = field(default_factory=list)
 
     def __enter__(self) -> Staging:
-        self.path.mkdir(parents=True, mode=0o700)
-        self._lock_fd = os.open(self.path / LOCK_NAME, os.O_WRONLY | os.O_CREAT, 0o600)
+        # Built under a hidden name and renamed once locked: a concurrent recover() never sees
+        # the folder without its lock held (it would take it for a dead writer's).
+        building = self.path.with_name(f"{BUILDING_PREFIX}{self.path.name}")
+        building.mkdir(parents=True, mode=0o700)
+        self._lock_fd = os.open(building / LOCK_NAME, os.O_WRONLY | os.O_CREAT, 0o600)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        building.rename(self.path)
         return self
 
     def __exit__(
@@ -157,6 +164,12 @@ class BlobStore:
                 os.close(lock_fd)
         if self.staging_root.is_dir():
             for folder in self.staging_root.iterdir():
+                if folder.name.startswith(BUILDING_PREFIX):
+                    # Being created right now, or left by a crash in between long ago.
+                    with contextlib.suppress(FileNotFoundError):
+                        if time.time() - folder.stat().st_mtime > BUILDING_GRACE_SECONDS:
+                            shutil.rmtree(folder, ignore_errors=True)
+                    continue
                 lock = folder / LOCK_NAME
                 try:
                     fd = os.open(lock, os.O_WRONLY)
