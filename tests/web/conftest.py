@@ -27,6 +27,36 @@ from comity.web.app import create_app
 from tests.conftest import create_pg_schema, drop_pg_schema, pg_schema_url
 
 LIMIT = 64 * 1024
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(
+    response: httpx.Response, status: int, slug: str | None = None
+) -> dict[str, Any]:
+    """Check ``response`` is an RFC 9457 problem document with ``status``; return it."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    doc: dict[str, Any] = response.json()
+    assert doc["status"] == status
+    assert doc["title"] and doc["type"]
+    assert doc["instance"] == response.request.url.path
+    assert "Traceback" not in response.text
+    if slug is not None:
+        assert doc["type"] == f"urn:comity:problem:{slug}"
+    return doc
+
+
+def open_case(client: httpx.Client, title: str = "Fake call centre") -> dict[str, Any]:
+    """Open a case over the API."""
+    response = client.post(
+        "/api/v1/cases",
+        json={"title": title, "jurisdictions": ["IN", "US"], "offences": ["IN:BNS 318(4)"]},
+    )
+    assert response.status_code == 201, response.text
+    case: dict[str, Any] = response.json()
+    return case
+
+
 STARTUP_SECONDS = 30.0
 
 

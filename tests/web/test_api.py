@@ -12,36 +12,7 @@ import httpx
 
 from comity.core.keys import NodeKeys
 from comity.identity.services import user_summary
-from tests.web.conftest import LIMIT, LiveServer
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(
-    response: httpx.Response, status: int, slug: str | None = None
-) -> dict[str, Any]:
-    """Check ``response`` is an RFC 9457 problem document with ``status``; return it."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    doc: dict[str, Any] = response.json()
-    assert doc["status"] == status
-    assert doc["title"] and doc["type"]
-    assert doc["instance"] == response.request.url.path
-    assert "Traceback" not in response.text
-    if slug is not None:
-        assert doc["type"] == f"urn:comity:problem:{slug}"
-    return doc
-
-
-def open_case(client: httpx.Client, title: str = "Fake call centre") -> dict[str, Any]:
-    """Open a case over the API."""
-    response = client.post(
-        "/api/v1/cases",
-        json={"title": title, "jurisdictions": ["IN", "US"], "offences": ["IN:BNS 318(4)"]},
-    )
-    assert response.status_code == 201, response.text
-    case: dict[str, Any] = response.json()
-    return case
+from tests.web.conftest import LIMIT, PROBLEM, LiveServer, assert_problem, open_case
 
 
 def new_user(live: LiveServer, roles: list[str], password: str | None = None) -> dict[str, Any]:
@@ -543,19 +514,20 @@ def test_concurrent_uploads_to_one_case(live: LiveServer) -> None:
     with live.admin() as admin:
         case = open_case(admin, "Concurrent uploads")
     url = f"/api/v1/cases/{case['reference']}/evidence"
-    payloads = [bytes([n]) * (20_000 + n) for n in range(6)]
+    count = 24
+    payloads = [bytes([n]) * (20_000 + n) for n in range(count)]
 
     def upload(n: int) -> httpx.Response:
         with live.admin() as client:
             return client.post(url, params={"filename": f"f{n}.bin"}, content=payloads[n])
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        responses = list(pool.map(upload, range(6)))
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        responses = list(pool.map(upload, range(count)))
     for response in responses:
         assert response.status_code == 201, response.text
     with live.admin() as admin:
         items = admin.get(url).json()["items"]
-        assert len({i["exhibit"] for i in items}) == 6
+        assert len({i["exhibit"] for i in items}) == count
         assert {i["hashes"]["sha256"] for i in items} == {
             hashlib.sha256(p).hexdigest() for p in payloads
         }

@@ -10,8 +10,7 @@ import pytest
 
 from comity.core.settings import load_settings
 from comity.web.app import create_app
-from tests.web.conftest import LiveServer, start_server, stop_server
-from tests.web.test_api import assert_problem
+from tests.web.conftest import LiveServer, assert_problem, start_server, stop_server
 
 
 def test_unexpected_exception_is_a_logged_500_problem(

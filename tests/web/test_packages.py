@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.web.conftest import LiveServer
-from tests.web.test_api import PROBLEM, assert_problem, open_case
+from tests.web.conftest import PROBLEM, LiveServer, assert_problem, open_case
 
 
 def pair(cbi: LiveServer, fbi: LiveServer) -> tuple[dict[str, Any], dict[str, Any]]:

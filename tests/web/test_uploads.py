@@ -20,8 +20,7 @@ from comity.web.uploads import (
     remove_work_folder,
     safe_filename,
 )
-from tests.web.conftest import LiveServer, start_server, stop_server
-from tests.web.test_api import assert_problem, open_case
+from tests.web.conftest import LiveServer, assert_problem, open_case, start_server, stop_server
 
 
 def crashed_folder(home: Path, name: str, with_lock: bool = True) -> Path:
