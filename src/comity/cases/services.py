@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from comity.cases.models import CASE_STATUSES, Case, CaseMember
@@ -21,6 +21,7 @@ from comity.identity import audit
 from comity.identity.services import Actor, get_user, normalize_code, normalize_country
 
 SEE_ALL_ROLES = ("administrator", "supervisor")
+_NUMBERING_LOCK = 0x636F6D6974790001  # "comity" + 1: case references
 CASE_WRITE_ROLES = ("administrator", "investigator", "forensic_examiner", "supervisor")
 
 
@@ -65,6 +66,7 @@ def create_case(
     codes = sorted({normalize_country(j) for j in jurisdictions})
     own = actor.agency.code
     year = utcnow().year
+    _lock_numbering(session)
     count = session.scalar(select(func.count()).select_from(Case)) or 0
     case = Case(
         reference=f"{own}-{year}-{count + 1:04d}",
@@ -91,6 +93,15 @@ def create_case(
         details={"reference": case.reference, "title": case.title},
     )
     return case
+
+
+def _lock_numbering(session: Session) -> None:
+    """Serialize case numbering until commit: two concurrent creations must not count alike.
+
+    SQLite transactions already begin with a write lock; PostgreSQL takes an advisory lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBERING_LOCK})
 
 
 def _load(session: Session, case_ref: str) -> Case:
