@@ -532,3 +532,20 @@ def test_concurrent_uploads_to_one_case(live: LiveServer) -> None:
             hashlib.sha256(p).hexdigest() for p in payloads
         }
         assert admin.get("/api/v1/custody/verify", params={"case": case["id"]}).json()["ok"]
+
+
+def test_concurrent_case_creation_numbers_each_case_once(live: LiveServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(n: int) -> httpx.Response:
+        with live.admin() as client:
+            return client.post(
+                "/api/v1/cases", json={"title": f"parallel {n}", "jurisdictions": ["IN"]}
+            )
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        responses = list(pool.map(create, range(30)))
+    for response in responses:
+        assert response.status_code == 201, response.text
+    references = [r.json()["reference"] for r in responses]
+    assert len(set(references)) == 30

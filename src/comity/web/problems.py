@@ -12,6 +12,7 @@ Routes never build error responses; they raise. This module turns what they rais
 - a request-validation error gives 400 (a body that is not JSON) or 422 (well-formed but
   invalid), with the failing fields in ``errors`` — never the submitted values, which may hold
   passwords;
+- a database constraint violation (a concurrent change) gives 409;
 - an :class:`HTTPException` (unknown route, wrong method, body too large) keeps its status, with
   ``type`` ``about:blank`` and the status phrase as ``title``;
 - anything else gives a 500 whose ``detail`` says nothing about the cause; the cause is logged
@@ -30,6 +31,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -187,6 +189,23 @@ async def _validation_error(request: Request, exc: Exception) -> ProblemResponse
     )
 
 
+async def _integrity_error(request: Request, exc: Exception) -> ProblemResponse:
+    """A constraint the database enforces was violated: most often a concurrent change."""
+    log.warning(
+        "%s %s: database constraint violated (%s)",
+        request.method,
+        request.url.path,
+        type(getattr(exc, "orig", exc)).__name__,
+    )
+    return problem(
+        409,
+        title="Conflict",
+        detail="the change conflicts with the node's data, perhaps a concurrent change; retry",
+        type_=TYPE_PREFIX + "conflict",
+        instance=_instance(request),
+    )
+
+
 async def _http_exception(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     phrase = _phrase(exc.status_code)
@@ -265,4 +284,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ComityError, _comity_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(Exception, _unexpected)
