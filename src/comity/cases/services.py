@@ -21,7 +21,7 @@ from comity.identity import audit
 from comity.identity.services import Actor, get_user, normalize_code, normalize_country
 
 SEE_ALL_ROLES = ("administrator", "supervisor")
-_NUMBERING_LOCK = 0x636F6D6974790001  # "comity" + 1: case references
+_NUMBERING_LOCK = 0x636F6D01  # "com" + 1: case references (a 32-bit advisory lock key)
 CASE_WRITE_ROLES = ("administrator", "investigator", "forensic_examiner", "supervisor")
 
 
@@ -98,10 +98,15 @@ def create_case(
 def _lock_numbering(session: Session) -> None:
     """Serialize case numbering until commit: two concurrent creations must not count alike.
 
-    SQLite transactions already begin with a write lock; PostgreSQL takes an advisory lock.
+    SQLite transactions already begin with a write lock; PostgreSQL takes an advisory lock
+    keyed by the schema, so nodes sharing a database (in separate schemas) do not wait on
+    each other.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBERING_LOCK})
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(current_schema()), :key)"),
+            {"key": _NUMBERING_LOCK},
+        )
 
 
 def _load(session: Session, case_ref: str) -> Case:
