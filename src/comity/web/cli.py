@@ -18,7 +18,6 @@ import typer
 
 from comity.cli.common import err_console, state
 from comity.core.errors import InvalidInput
-from comity.identity.services import describe_node
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -62,6 +61,7 @@ def serve(
     """Serve the HTTP API (OpenAPI description at /openapi.json)."""
     import uvicorn
 
+    from comity.identity.services import describe_node
     from comity.web.app import create_app
 
     _check_tls(tls_cert, tls_key)
