@@ -13,7 +13,10 @@ from comity.identity.services import normalize_code, normalize_country
 letters = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=2
 )
-reference = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")
+# Printable text: control characters (a newline in a reference) are refused, tested below.
+reference = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40
+).filter(lambda s: s.strip() != "")
 
 
 @given(country=letters, ref=reference, pad=st.sampled_from(["", " ", "  "]))
@@ -34,7 +37,7 @@ def test_offence_either_parses_or_is_invalid_input(text: str) -> None:
 
 
 @given(
-    kind=st.text(min_size=1, max_size=10).filter(lambda s: ":" not in s and s.strip()),
+    kind=reference.filter(lambda s: ":" not in s and len(s) <= 10),
     ref=reference,
 )
 def test_authority_round_trip(kind: str, ref: str) -> None:
@@ -55,3 +58,9 @@ def test_codes_are_upper_and_safe_or_refused(text: str) -> None:
 def test_bad_countries(bad: str) -> None:
     with pytest.raises(InvalidInput):
         normalize_country(bad)
+
+
+@pytest.mark.parametrize("bad", ["IN:BNS\n318", "IN:BNS 318\x00", "warrant:SW\r1"])
+def test_control_characters_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_authority(bad) if bad.startswith("warrant") else parse_offence(bad)

@@ -78,6 +78,10 @@ def test_users_with_roles_and_passwords(node: Node) -> None:
         assert authenticate_token(session, token).user.roles == ["forensic_examiner"]
         with pytest.raises(InvalidInput):
             create_user(session, admin, username="x", display_name="x", roles=["wizard"])
+        with pytest.raises(InvalidInput, match="at least 12"):
+            create_user(
+                session, admin, username="z", display_name="z", roles=["analyst"], password="short"
+            )
         with pytest.raises(AlreadyExists):
             create_user(session, admin, username="r.iyer", display_name="x", roles=["analyst"])
     examiner = node.actor("r.iyer")

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from comity.core.errors import AlreadyExists, CheckFailed, InvalidInput
+from comity.core.errors import AlreadyExists, CheckFailed, InvalidInput, PermissionDenied
 from comity.core.keys import NodeKeys
 from comity.federation.services import (
     add_peer,
     export_descriptor,
     get_peer,
+    peer_for,
     peer_summary,
+    peers_for,
     read_descriptor,
     revoke_peer_key,
     rotate_peer_key,
@@ -102,3 +104,17 @@ def test_rotate_and_revoke_peer_keys(node: Node) -> None:
 def test_bad_peer_codes_and_countries_are_refused(node: Node, bad: tuple[str, str]) -> None:
     with node.ctx.transaction() as session, pytest.raises(InvalidInput):
         add_peer(session, node.actor(), code=bad[0], agency="Agency", country=bad[1])
+
+
+def test_a_peers_account_may_not_list_the_other_peers(node: Node) -> None:
+    with node.ctx.transaction() as session:
+        creds = add_peer(session, node.actor(), code="FBI", agency="FBI", country="US")[
+            "credentials"
+        ]
+        add_peer(session, node.actor(), code="HSI", agency="HSI", country="US")
+        assert [p.agency.code for p in peers_for(session, node.actor())] == ["FBI", "HSI"]
+        fbi = authenticate_token(session, creds["token"])
+        with pytest.raises(PermissionDenied):
+            peers_for(session, fbi)
+        with pytest.raises(PermissionDenied):
+            peer_for(session, fbi, "HSI")

@@ -7,6 +7,7 @@ case = get_case(session, actor, str(case.id))      # audited as a read of case d
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from typing import Any
 
@@ -25,8 +26,14 @@ _NUMBERING_LOCK = 0x636F6D01  # "com" + 1: case references (a 32-bit advisory lo
 CASE_WRITE_ROLES = ("administrator", "investigator", "forensic_examiner", "supervisor")
 
 
+def _refuse_control_characters(text: str, what: str) -> None:
+    if any(unicodedata.category(c) == "Cc" for c in text.strip()):
+        raise InvalidInput(f"{what} {text!r} contains control characters", value=text)
+
+
 def parse_offence(text: str) -> dict[str, str]:
     """Parse an offence given as ``JURISDICTION:STATUTE section`` (``IN:BNS 318``)."""
+    _refuse_control_characters(text, "offence")
     match = re.fullmatch(r"\s*([A-Za-z]{2})\s*:\s*(.+?)\s*", text)
     if not match:
         raise InvalidInput(
@@ -37,6 +44,7 @@ def parse_offence(text: str) -> dict[str, str]:
 
 def parse_authority(text: str) -> dict[str, str]:
     """Parse legal authority given as ``KIND:REFERENCE`` (``warrant:SW-2026-114``)."""
+    _refuse_control_characters(text, "legal authority")
     kind, sep, reference = text.partition(":")
     if not sep or not kind.strip() or not reference.strip():
         raise InvalidInput(

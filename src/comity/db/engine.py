@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +12,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from comity.core.errors import ServiceUnavailable
+
+_log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -52,6 +55,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         with session.begin():
             yield session
     except OperationalError as exc:
-        raise ServiceUnavailable(f"database unavailable: {exc.orig}") from exc
+        # The driver's text can name hosts and users: it goes to the log, not to the caller.
+        _log.warning("database unavailable: %s", exc.orig)
+        raise ServiceUnavailable("the database is unavailable") from exc
     finally:
         session.close()

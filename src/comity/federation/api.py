@@ -16,9 +16,9 @@ from comity.core.errors import InvalidInput
 from comity.federation.services import (
     add_peer,
     check_descriptor,
-    get_peer,
-    list_peers,
+    peer_for,
     peer_summary,
+    peers_for,
     revoke_peer_key,
     rotate_peer_key,
 )
@@ -96,13 +96,13 @@ def register_peer(body: PeerCreate, session: SessionDep, actor: ActorDep) -> dic
 @router.get("")
 def peers(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """List the registered peers."""
-    return {"peers": [peer_summary(p) for p in list_peers(session)]}
+    return {"peers": [peer_summary(p) for p in peers_for(session, actor)]}
 
 
 @router.get("/{code}")
 def show_peer(code: str, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """Show a peer with its keys and fingerprints."""
-    return peer_summary(get_peer(session, code))
+    return peer_summary(peer_for(session, actor, code))
 
 
 @router.post("/{code}/keys/rotate")

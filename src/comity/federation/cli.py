@@ -13,9 +13,9 @@ from comity.core.errors import InvalidInput
 from comity.core.keys import format_fingerprint
 from comity.federation.services import (
     add_peer,
-    get_peer,
-    list_peers,
+    peer_for,
     peer_summary,
+    peers_for,
     read_descriptor,
     revoke_peer_key,
     rotate_peer_key,
@@ -98,8 +98,10 @@ def peer_add(
 @peer_app.command("list")
 def peer_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """List the registered peers."""
-    with state(ctx).ctx.transaction() as session:
-        data = {"peers": [peer_summary(p) for p in list_peers(session)]}
+    st = state(ctx)
+    with st.ctx.transaction() as session:
+        actor = resolve_actor(session, st.actor)
+        data = {"peers": [peer_summary(p) for p in peers_for(session, actor)]}
 
     def human(d: dict[str, Any]) -> None:
         table = Table("code", "agency", "country", "url", "status")
@@ -130,8 +132,10 @@ def _print_peer(d: dict[str, Any]) -> None:
 @peer_app.command("show")
 def peer_show(ctx: typer.Context, code: str, as_json: bool = JsonOption) -> None:
     """Show a peer with its keys' fingerprints (compare them out of band)."""
-    with state(ctx).ctx.transaction() as session:
-        data = peer_summary(get_peer(session, code))
+    st = state(ctx)
+    with st.ctx.transaction() as session:
+        actor = resolve_actor(session, st.actor)
+        data = peer_summary(peer_for(session, actor, code))
     emit(data, as_json, _print_peer)
 
 

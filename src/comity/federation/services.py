@@ -26,7 +26,7 @@ from comity.core.signing import sign_document, verify_document
 from comity.core.timeutil import isoformat, utcnow
 from comity.federation.models import Peer
 from comity.identity import audit
-from comity.identity.models import Agency, PublicKeyRecord
+from comity.identity.models import ROLES, Agency, PublicKeyRecord
 from comity.identity.services import (
     Actor,
     active_key,
@@ -166,8 +166,20 @@ def get_peer(session: Session, code: str) -> Peer:
 
 
 def list_peers(session: Session) -> list[Peer]:
-    """Return every peer, by code."""
+    """Return every peer, by code (for services; people use :func:`peers_for`)."""
     return list(session.scalars(select(Peer).join(Agency).order_by(Agency.code)))
+
+
+def peers_for(session: Session, actor: Actor) -> list[Peer]:
+    """Return every peer to a person of this node; peers' own accounts may not list them."""
+    actor.require(*ROLES)
+    return list_peers(session)
+
+
+def peer_for(session: Session, actor: Actor, code: str) -> Peer:
+    """Return one peer to a person of this node (not to another peer's account)."""
+    actor.require(*ROLES)
+    return get_peer(session, code)
 
 
 def peer_summary(peer: Peer) -> dict[str, Any]:

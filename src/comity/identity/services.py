@@ -44,6 +44,7 @@ from comity.identity.models import (
 from comity.identity.passwords import check_password, hash_password
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
+MIN_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
 
@@ -330,6 +331,8 @@ def create_user(
         raise InvalidInput(
             f"unknown role(s) {unknown}; choose from {', '.join(ROLES)}", roles=roles
         )
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalars(select(User).where(User.username == username)).first():
         raise AlreadyExists(f"user {username!r} exists", username=username)
     user = User(
