@@ -6,8 +6,6 @@ JSON. A user's API token appears in the answer that creates it, and never again.
 
 from __future__ import annotations
 
-import json
-import uuid
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -15,15 +13,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from comity.core.errors import InvalidInput
 from comity.federation.services import export_descriptor
 from comity.identity import audit
 from comity.identity.services import (
     create_user,
     describe_node,
-    get_user,
-    issue_token,
+    export_audit,
     list_users,
+    new_token_for,
+    read_audit,
     rotate_node_keys,
     user_summary,
 )
@@ -31,8 +29,6 @@ from comity.web.auth import ActorDep, StandaloneActorDep
 from comity.web.deps import CtxDep, SessionDep
 
 router = APIRouter(prefix="/api/v1")
-
-AUDIT_ROLES = ("administrator", "supervisor")
 
 
 class UserCreate(BaseModel):
@@ -99,11 +95,7 @@ def users(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
 @router.post("/users/{username}/tokens", status_code=201, tags=["users"])
 def user_token(username: str, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """Issue a new API token for a user (administrators only)."""
-    actor.require("administrator")
-    user = get_user(session, username)
-    token = issue_token(session, user, f"issued by {actor.username}")
-    audit.record(session, actor.username, "user.token", "user", username)
-    return {"username": username, "token": token}
+    return new_token_for(session, actor, username)
 
 
 @router.get("/audit", tags=["audit"])
@@ -114,18 +106,7 @@ def audit_log(
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> dict[str, Any]:
     """Audit entries, oldest first (administrators and supervisors)."""
-    actor.require(*AUDIT_ROLES)
-    case_id: uuid.UUID | None = None
-    if case:
-        try:
-            case_id = uuid.UUID(case)
-        except ValueError:
-            raise InvalidInput(f"not a case id: {case!r}", case=case) from None
-    rows = [
-        json.loads(e.body) | {"hash": e.hash}
-        for e in audit.entries(session, case_id=case_id, limit=limit)
-    ]
-    return {"entries": rows}
+    return read_audit(session, actor, case, limit)
 
 
 @router.get("/audit/verify", tags=["audit"])
@@ -145,9 +126,5 @@ def audit_verify(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
 )
 def audit_export(session: SessionDep, actor: ActorDep) -> Response:
     """The audit log as JSON Lines, each entry with its chain hashes (the export is audited)."""
-    actor.require(*AUDIT_ROLES)
-    lines = list(audit.export_lines(session))
-    audit.record(
-        session, actor.username, "audit.export", "audit", None, details={"entries": len(lines)}
-    )
+    lines = export_audit(session, actor)
     return Response(("\n".join(lines) + "\n").encode(), media_type="application/jsonl")

@@ -17,10 +17,11 @@ from comity.identity import audit
 from comity.identity.services import (
     create_user,
     describe_node,
-    get_user,
+    export_audit,
     init_node,
-    issue_token,
     list_users,
+    new_token_for,
+    read_audit,
     resolve_actor,
     rotate_node_keys,
     user_summary,
@@ -181,11 +182,8 @@ def user_token(ctx: typer.Context, username: str, as_json: bool = JsonOption) ->
     st = state(ctx)
     with st.ctx.transaction() as session:
         actor = resolve_actor(session, st.actor)
-        actor.require("administrator")
-        user = get_user(session, username)
-        token = issue_token(session, user, f"issued by {actor.username}")
-        audit.record(session, actor.username, "user.token", "user", username)
-    emit({"username": username, "token": token}, as_json, lambda d: console.print(d["token"]))
+        data = new_token_for(session, actor, username)
+    emit(data, as_json, lambda d: console.print(d["token"]))
 
 
 @audit_app.command("log")
@@ -196,16 +194,10 @@ def audit_log(
     as_json: bool = JsonOption,
 ) -> None:
     """Show audit entries, oldest first."""
-    import uuid
-
     st = state(ctx)
     with st.ctx.transaction() as session:
         actor = resolve_actor(session, st.actor)
-        actor.require("administrator", "supervisor")
-        rows = [
-            json.loads(e.body) | {"hash": e.hash}
-            for e in audit.entries(session, case_id=uuid.UUID(case) if case else None, limit=limit)
-        ]
+        data = read_audit(session, actor, case, limit)
 
     def human(d: dict[str, Any]) -> None:
         table = Table("#", "at", "actor", "action", "object")
@@ -219,7 +211,7 @@ def audit_log(
             )
         console.print(table)
 
-    emit({"entries": rows}, as_json, human)
+    emit(data, as_json, human)
 
 
 @audit_app.command("verify")
@@ -251,11 +243,7 @@ def audit_export(
     st = state(ctx)
     with st.ctx.transaction() as session:
         actor = resolve_actor(session, st.actor)
-        actor.require("administrator", "supervisor")
-        lines = list(audit.export_lines(session))
-        audit.record(
-            session, actor.username, "audit.export", "audit", None, details={"entries": len(lines)}
-        )
+        lines = export_audit(session, actor)
     write_atomic(out, ("\n".join(lines) + "\n").encode())
     emit(
         {"path": str(out), "entries": len(lines)},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -392,3 +393,42 @@ def user_summary(user: User) -> dict[str, Any]:
         "roles": user.roles,
         "active": user.is_active,
     }
+
+
+AUDIT_ROLES = ("administrator", "supervisor")
+
+
+def new_token_for(session: Session, actor: Actor, username: str) -> dict[str, str]:
+    """Issue a new API token for ``username`` (administrators only); the issue is audited."""
+    actor.require("administrator")
+    user = get_user(session, username)
+    token = issue_token(session, user, f"issued by {actor.username}")
+    audit.record(session, actor.username, "user.token", "user", username)
+    return {"username": username, "token": token}
+
+
+def read_audit(
+    session: Session, actor: Actor, case: str | None = None, limit: int | None = None
+) -> dict[str, Any]:
+    """Audit entries, oldest first, optionally about one case id (administrators, supervisors)."""
+    actor.require(*AUDIT_ROLES)
+    case_id = None
+    if case:
+        from comity.core.ids import parse_id
+
+        case_id = parse_id(case, "case id")
+    rows = [
+        json.loads(e.body) | {"hash": e.hash}
+        for e in audit.entries(session, case_id=case_id, limit=limit)
+    ]
+    return {"entries": rows}
+
+
+def export_audit(session: Session, actor: Actor) -> list[str]:
+    """The audit log as JSON Lines (administrators, supervisors); the export is itself audited."""
+    actor.require(*AUDIT_ROLES)
+    lines = list(audit.export_lines(session))
+    audit.record(
+        session, actor.username, "audit.export", "audit", None, details={"entries": len(lines)}
+    )
+    return lines
