@@ -142,6 +142,25 @@ def _raise_walk_error(error: OSError) -> None:
     raise EvidenceInputError(f"cannot read {error.filename}: {error.strerror}")
 
 
+def record_blob(
+    session: Session, ctx: NodeContext, store: BlobStore, sha256: str, size: int, key: bytes
+) -> str:
+    """Record the blob of content ``sha256`` (its key wrapped to this node) unless known."""
+    address = store.address(sha256)
+    if session.get(Blob, address) is None:
+        keys = ctx.keys
+        session.add(
+            Blob(
+                address=address,
+                size=size,
+                wrapped_key=wrap_key(key, keys.encryption.public_key(), BLOB_KEY_INFO),
+                key_fingerprint=keys.encryption_fingerprint,
+            )
+        )
+        session.flush()
+    return address
+
+
 def recover_store(ctx: NodeContext) -> list[str]:
     """Remove what interrupted ingests left in the store."""
     store = store_for(ctx)
@@ -183,7 +202,6 @@ def ingest(
         )
     algorithms = ("sha256", *[a for a in options.extra_hashes if a != "sha256"])
     store = store_for(ctx)
-    recipient = ctx.keys.encryption.public_key()
     with store.stage() as staging:
         staged: list[tuple[SourceFile, StreamResult, bytes, Path]] = []
         for index, source in enumerate(sources):
@@ -215,7 +233,7 @@ def ingest(
             actor = resolve_actor(session, actor_name)
             case = session.get_one(Case, case_id)
             summaries = [
-                _record(session, ctx, actor, case, store, source, result, key, options, recipient)
+                _record(session, ctx, actor, case, store, source, result, key, options)
                 for source, result, key, _t in staged
             ]
     return summaries, warnings
@@ -231,19 +249,8 @@ def _record(
     result: StreamResult,
     key: bytes,
     options: IngestOptions,
-    recipient: Any,
 ) -> dict[str, Any]:
-    address = store.address(result.digests["sha256"])
-    if session.get(Blob, address) is None:
-        session.add(
-            Blob(
-                address=address,
-                size=result.size,
-                wrapped_key=wrap_key(key, recipient, BLOB_KEY_INFO),
-                key_fingerprint=ctx.keys.encryption_fingerprint,
-            )
-        )
-        session.flush()
+    address = record_blob(session, ctx, store, result.digests["sha256"], result.size, key)
     number = (
         session.scalar(
             select(func.count()).select_from(EvidenceItem).where(EvidenceItem.case_id == case.id)

@@ -62,11 +62,10 @@ from comity.core.timeutil import isoformat, parse_time, utcnow
 from comity.evidence.archive import PackageSource, TarSource, open_package
 from comity.evidence.blobstore import Staging
 from comity.evidence.errors import ImportRefused, PackageInvalid, ReceiptInvalid
-from comity.evidence.ingest import BLOB_KEY_INFO, item_summary, recover_store, store_for
+from comity.evidence.ingest import item_summary, record_blob, recover_store, store_for
 from comity.evidence.ledger import append_event, node_signing_keys
 from comity.evidence.models import (
     CUSTODY_ACTIONS,
-    Blob,
     CustodyEvent,
     EvidenceItem,
     LedgerCheckpoint,
@@ -398,7 +397,6 @@ def _record_import(
     sender = package["sender"]
     package_id = str(package["package_id"])
     store = store_for(ctx)
-    recipient_key = keys.encryption.public_key()
     received_at = utcnow()
     receipt_items: list[dict[str, Any]] = []
     record_items: list[dict[str, Any]] = []
@@ -417,19 +415,7 @@ def _record_import(
                 item=str(item_id),
             )
         _target, key, result = staged[item_doc["payload"]]
-        address = store.address(result.digests["sha256"])
-        if session.get(Blob, address) is None:
-            from comity.core.sealing import wrap_key
-
-            session.add(
-                Blob(
-                    address=address,
-                    size=result.size,
-                    wrapped_key=wrap_key(key, recipient_key, BLOB_KEY_INFO),
-                    key_fingerprint=keys.encryption_fingerprint,
-                )
-            )
-            session.flush()
+        address = record_blob(session, ctx, store, result.digests["sha256"], result.size, key)
         count += 1
         exhibit = f"{case.reference}/E{count}"
         hashes = item_doc["hashes"]
