@@ -15,8 +15,7 @@ from comity.cases.services import (
     list_cases,
     set_status,
 )
-from comity.cli.common import JsonOption, console, emit, kv, state
-from comity.identity.services import resolve_actor
+from comity.cli.common import JsonOption, acting, console, emit, kv, state
 
 case_app = typer.Typer(
     help="Cases: investigations, their jurisdictions and members.", no_args_is_help=True
@@ -60,8 +59,7 @@ def case_create(
 ) -> None:
     """Open a case."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         case = create_case(
             session,
             actor,
@@ -84,8 +82,7 @@ def case_create(
 def case_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """List the cases you may see."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = {"cases": [case_summary(c) for c in list_cases(session, actor)]}
 
     def human(d: dict[str, Any]) -> None:
@@ -103,8 +100,7 @@ def case_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 def case_show(ctx: typer.Context, case: str, as_json: bool = JsonOption) -> None:
     """Show a case (by id or reference)."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = case_summary(get_case(session, actor, case))
     emit(data, as_json, _print_case)
 
@@ -119,8 +115,7 @@ def case_member(
 ) -> None:
     """Add a user to a case."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = case_summary(add_member(session, actor, case, username, role))
     emit(data, as_json, _print_case)
 
@@ -129,7 +124,6 @@ def case_member(
 def case_status(ctx: typer.Context, case: str, status: str, as_json: bool = JsonOption) -> None:
     """Set a case's status: open, suspended or closed."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = case_summary(set_status(session, actor, case, status))
     emit(data, as_json, _print_case)

@@ -25,8 +25,11 @@ from rich.progress import (
 )
 
 if TYPE_CHECKING:  # imported when first used: ``comity verify`` needs neither
+    from sqlalchemy.orm import Session
+
     from comity.context import NodeContext
     from comity.core.settings import Settings
+    from comity.identity.services import Actor
 
 console = Console()
 err_console = Console(stderr=True)
@@ -68,6 +71,21 @@ def state(ctx: typer.Context) -> State:
         obj = State()
         ctx.find_root().obj = obj
     return obj
+
+
+@contextmanager
+def acting(st: State) -> Iterator[tuple[Session, Actor]]:
+    """A transaction and the user the command acts as (``--as``, ``COMITY_USER``, or admin)."""
+    from comity.identity.services import resolve_actor
+
+    with st.ctx.transaction() as session:
+        yield session, resolve_actor(session, st.actor)
+
+
+def current_actor(st: State) -> Actor:
+    """The user the command acts as, for services that open their own transactions."""
+    with acting(st) as (_session, actor):
+        return actor
 
 
 def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -> None:

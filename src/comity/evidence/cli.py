@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from comity.cli.common import JsonOption, byte_progress, console, emit, kv, state
+from comity.cli.common import JsonOption, acting, byte_progress, console, emit, kv, state
 from comity.core.errors import InvalidInput
 from comity.evidence.ingest import (
     DEVICE_TYPES,
@@ -19,7 +19,6 @@ from comity.evidence.ingest import (
 )
 from comity.evidence.ledger import verify_chains
 from comity.evidence.services import custody_log, get_item, list_items, verify_custody
-from comity.identity.services import resolve_actor
 
 evidence_app = typer.Typer(
     help="Digital evidence: ingest, packages, receipts.", no_args_is_help=True
@@ -147,8 +146,7 @@ def evidence_add(
 def evidence_list(ctx: typer.Context, case: str, as_json: bool = JsonOption) -> None:
     """List the evidence items of a case."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = {"items": [item_summary(i) for i in list_items(session, actor, case)]}
 
     def human(d: dict[str, Any]) -> None:
@@ -166,8 +164,7 @@ def evidence_list(ctx: typer.Context, case: str, as_json: bool = JsonOption) -> 
 def evidence_show(ctx: typer.Context, item: str, as_json: bool = JsonOption) -> None:
     """Show an item (by id or exhibit number)."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = item_summary(get_item(session, actor, item, purpose="show"))
     emit(data, as_json, lambda d: kv([(k, v) for k, v in d.items()]))
 
@@ -176,8 +173,7 @@ def evidence_show(ctx: typer.Context, item: str, as_json: bool = JsonOption) -> 
 def custody_log_cmd(ctx: typer.Context, item: str, as_json: bool = JsonOption) -> None:
     """Show an item's custody events, oldest first."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = custody_log(session, actor, item)
 
     def human(d: dict[str, Any]) -> None:
@@ -214,8 +210,7 @@ def custody_verify(
 ) -> None:
     """Prove every chain intact and every stored item unchanged; exit 1 naming the first break."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         report = verify_custody(st.ctx, actor, session, case, content=not skip_content)
 
     def human(d: dict[str, Any]) -> None:

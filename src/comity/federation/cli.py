@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from comity.cli.common import JsonOption, console, emit, kv, state
+from comity.cli.common import JsonOption, acting, console, emit, kv, state
 from comity.core.errors import InvalidInput
 from comity.core.keys import format_fingerprint
 from comity.federation.services import (
@@ -20,7 +20,6 @@ from comity.federation.services import (
     revoke_peer_key,
     rotate_peer_key,
 )
-from comity.identity.services import resolve_actor
 
 peer_app = typer.Typer(
     help="Other agencies' nodes this node cooperates with.", no_args_is_help=True
@@ -79,8 +78,7 @@ def peer_add(
             "signing_key": _read_key(public_key),
             "encryption_key": _read_key(encryption_key),
         }
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         result = add_peer(session, actor, **values)
 
     def human(d: dict[str, Any]) -> None:
@@ -99,8 +97,7 @@ def peer_add(
 def peer_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """List the registered peers."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = {"peers": [peer_summary(p) for p in peers_for(session, actor)]}
 
     def human(d: dict[str, Any]) -> None:
@@ -133,8 +130,7 @@ def _print_peer(d: dict[str, Any]) -> None:
 def peer_show(ctx: typer.Context, code: str, as_json: bool = JsonOption) -> None:
     """Show a peer with its keys' fingerprints (compare them out of band)."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = peer_summary(peer_for(session, actor, code))
     emit(data, as_json, _print_peer)
 
@@ -150,8 +146,7 @@ def peer_rotate_key(
 ) -> None:
     """Replace a peer's key; the old one is retired (still verifies what it signed before)."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = rotate_peer_key(session, actor, code, kind, _read_key(key_file) or "", reason)
     emit(data, as_json, _print_peer)
 
@@ -166,7 +161,6 @@ def peer_revoke_key(
 ) -> None:
     """Revoke a peer's key: nothing signed with it is trusted any more."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = revoke_peer_key(session, actor, code, fingerprint.replace(" ", ""), reason)
     emit(data, as_json, _print_peer)

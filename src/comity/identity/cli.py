@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from comity.cli.common import JsonOption, console, emit, kv, state
+from comity.cli.common import JsonOption, acting, console, current_actor, emit, kv, state
 from comity.core.files import write_atomic
 from comity.core.keys import format_fingerprint
 from comity.federation.services import export_descriptor
@@ -22,7 +22,6 @@ from comity.identity.services import (
     list_users,
     new_token_for,
     read_audit,
-    resolve_actor,
     rotate_node_keys,
     user_summary,
 )
@@ -122,9 +121,7 @@ def node_rotate_keys(
 ) -> None:
     """Replace this node's keys; retired keys still open what they sealed."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
-    emit(rotate_node_keys(st.ctx, actor, reason), as_json, _print_node)
+    emit(rotate_node_keys(st.ctx, current_actor(st), reason), as_json, _print_node)
 
 
 @user_app.command("add")
@@ -138,8 +135,7 @@ def user_add(
 ) -> None:
     """Create a user with roles; prints the user's first API token."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         user, token = create_user(
             session,
             actor,
@@ -163,8 +159,7 @@ def user_add(
 def user_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """List the node's users."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = {"users": [user_summary(u) for u in list_users(session, actor)]}
 
     def human(d: dict[str, Any]) -> None:
@@ -180,8 +175,7 @@ def user_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 def user_token(ctx: typer.Context, username: str, as_json: bool = JsonOption) -> None:
     """Issue a new API token for a user (administrators only)."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = new_token_for(session, actor, username)
     emit(data, as_json, lambda d: console.print(d["token"]))
 
@@ -195,8 +189,7 @@ def audit_log(
 ) -> None:
     """Show audit entries, oldest first."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         data = read_audit(session, actor, case, limit)
 
     def human(d: dict[str, Any]) -> None:
@@ -241,8 +234,7 @@ def audit_export(
 ) -> None:
     """Export the audit log as JSON Lines, each entry with its chain hashes."""
     st = state(ctx)
-    with st.ctx.transaction() as session:
-        actor = resolve_actor(session, st.actor)
+    with acting(st) as (session, actor):
         lines = export_audit(session, actor)
     write_atomic(out, ("\n".join(lines) + "\n").encode())
     emit(
