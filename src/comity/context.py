@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +38,8 @@ class NodeContext:
     ) -> None:
         self.settings = settings
         self._engine = engine
+        # Facts about the node that never change while it runs (its time zone), memoized.
+        self.memo: dict[str, Any] = {}
         if sessions is not None:
             # Tests bind sessions to a connection whose transaction they roll back.
             self.__dict__["sessions"] = sessions

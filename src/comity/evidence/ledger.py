@@ -119,7 +119,7 @@ def append_event(
         seq=seq,
         action=action,
         at=moment,
-        timezone=timezone or node_info(session).timezone,
+        timezone=timezone or _node_timezone(session, ctx),
         actor=actor,
         node_fingerprint=keys.signing_fingerprint,
         prev_hash=prev,
@@ -129,6 +129,13 @@ def append_event(
         details=details,
     )
     return store_event(session, ctx, item, seq, action, moment, body, prev, event_id, head)
+
+
+def _node_timezone(session: Session, ctx: NodeContext) -> str:
+    """The node's time zone (set at init), read once per context."""
+    if "timezone" not in ctx.memo:
+        ctx.memo["timezone"] = node_info(session).timezone
+    return str(ctx.memo["timezone"])
 
 
 def store_event(
