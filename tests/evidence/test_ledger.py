@@ -148,3 +148,19 @@ def test_verify_names_the_first_broken_item_among_many(node: Node, tmp_path: Pat
     assert str(report["first_problem"]).startswith(second["exhibit"])
     assert "head is missing" in str(report["first_problem"])
     assert [r["ok"] for r in report["reports"]] == [True, False]  # type: ignore[index]
+
+
+def test_an_item_deleted_whole_is_named_from_the_audit_log(
+    node: Node, tmp_path: Path, backend: str
+) -> None:
+    case, item_id = _item(node, tmp_path)
+    with node.ctx.transaction() as session:
+        remove_append_only(session, backend, "custody_events")
+        key = {"i": item_id if backend == "postgresql" else item_id.hex}
+        session.execute(text("DELETE FROM custody_events WHERE item_id = :i"), key)
+        session.execute(text("DELETE FROM ledger_heads WHERE item_id = :i"), key)
+        session.execute(text("DELETE FROM evidence_items WHERE id = :i"), key)
+    report = _verify(node, case)
+    assert report["ok"] is False
+    assert "the item is missing: audit entry" in str(report["first_problem"])
+    assert str(report["first_problem"]).startswith(f"{case}/E1")

@@ -6,6 +6,7 @@ report = verify_custody(ctx, actor_name, case_ref=None)   # every item the actor
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,9 +21,10 @@ from comity.core.errors import NotFound, PermissionDenied
 from comity.core.ids import parse_id
 from comity.core.sealing import unwrap_key
 from comity.evidence.ingest import BLOB_KEY_INFO, item_summary, store_for
-from comity.evidence.ledger import event_view, events, verify_chains
+from comity.evidence.ledger import ItemReport, event_view, events, verify_chains
 from comity.evidence.models import EvidenceItem
 from comity.identity import audit
+from comity.identity.models import AuditEvent
 from comity.identity.services import Actor
 
 
@@ -104,6 +106,36 @@ def content_problem(
     return None
 
 
+ARRIVALS = ("evidence.add", "evidence.receive")
+
+
+def _vanished_items(session: Session, cases: set[uuid.UUID], present: set[str]) -> list[ItemReport]:
+    """Items the audit log says arrived in ``cases`` but whose record and ledger are gone.
+
+    The database refuses to delete custody events; only someone who removed that protection
+    can make an item vanish whole, and the hash-chained audit log still names it.
+    """
+    reports: list[ItemReport] = []
+    for entry in session.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(ARRIVALS)).order_by(AuditEvent.seq)
+    ):
+        if entry.case_id in cases and entry.object_id and entry.object_id not in present:
+            exhibit = str(entry.details.get("exhibit") or entry.object_id)
+            reports.append(
+                ItemReport(
+                    entry.object_id,
+                    exhibit,
+                    0,
+                    ok=False,
+                    problems=[
+                        f"the item is missing: audit entry {entry.seq} records its "
+                        f"{entry.action.split('.')[1]}, but no record or ledger remains"
+                    ],
+                )
+            )
+    return reports
+
+
 def verify_custody(
     ctx: NodeContext,
     actor: Actor,
@@ -116,6 +148,7 @@ def verify_custody(
     """Verify every item's chain, signed head and (with ``content``) stored bytes."""
     if case_ref is not None:
         case = get_case(session, actor, case_ref, purpose="verify custody")
+        visible = {case.id}
         items = list(session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case.id)))
     else:
         visible = {c.id for c in session.scalars(select(Case)) if can_see(actor, c)}
@@ -137,6 +170,7 @@ def verify_custody(
             if problem:
                 report.problems.append(problem)
                 report.ok = False
+    reports.extend(_vanished_items(session, visible, {str(i.id) for i in items}))
     broken = [r for r in reports if not r.ok]
     return {
         "ok": not broken,
