@@ -90,6 +90,21 @@ def _noop() -> None:
     return None
 
 
+def _stop(workers: Sequence[_Worker] | Sequence[_HashWorker]) -> None:
+    """Tell every worker the stream has ended and wait for it."""
+    for worker in workers:
+        worker.queue.put(_END)
+    for worker in workers:
+        worker.join()
+
+
+def _raise_first_error(workers: Sequence[_Worker] | Sequence[_HashWorker]) -> None:
+    """Re-raise, in the caller's thread, the first exception a worker met."""
+    for worker in workers:
+        if worker.error is not None:
+            raise worker.error
+
+
 def fan_out(
     chunks: Iterable[bytes],
     consumers: Sequence[tuple[Callable[[bytes], None], Callable[[], None]]],
@@ -110,13 +125,8 @@ def fan_out(
             if any(w.error for w in workers):
                 break
     finally:
-        for worker in workers:
-            worker.queue.put(_END)
-        for worker in workers:
-            worker.join()
-    for worker in workers:
-        if worker.error is not None:
-            raise worker.error
+        _stop(workers)
+    _raise_first_error(workers)
     return total
 
 
@@ -274,13 +284,8 @@ def _pump(
             if any(w.error for w in workers):
                 break
     finally:
-        for worker in workers:
-            worker.queue.put(_END)
-        for worker in workers:
-            worker.join()
-    for worker in workers:
-        if worker.error is not None:
-            raise worker.error
+        _stop(workers)
+    _raise_first_error(workers)
     return StreamResult(total, {w.algorithm: w.hasher.hexdigest() for w in workers})
 
 
