@@ -37,6 +37,14 @@ def _init(factory: Any, name: str, code: str, country: str, agency: str, tz: str
     return node
 
 
+def _node_with_case(factory: Any) -> tuple[Any, dict[str, Any]]:
+    cbi = _init(factory, "cbi", "CBI", "IN", "CBI", "Asia/Kolkata")
+    case = cbi.run(
+        "case", "create", "--title", "t", "--jurisdiction", "IN", "--json", check=True
+    ).json()
+    return cbi, case
+
+
 def test_init_peer_case_evidence_and_verify(cli_node_factory: Any, tmp_path: Path) -> None:
     cbi = _init(
         cli_node_factory, "cbi", "CBI", "IN", "Central Bureau of Investigation", "Asia/Kolkata"
@@ -119,10 +127,7 @@ def test_commands_before_init_say_so(cli_node_factory: Any) -> None:
 def test_wrong_expected_hash_exits_1_and_writes_nothing(
     cli_node_factory: Any, tmp_path: Path
 ) -> None:
-    cbi = _init(cli_node_factory, "cbi", "CBI", "IN", "CBI", "Asia/Kolkata")
-    case = cbi.run(
-        "case", "create", "--title", "t", "--jurisdiction", "IN", "--json", check=True
-    ).json()
+    cbi, case = _node_with_case(cli_node_factory)
     source = tmp_path / "a.bin"
     source.write_bytes(b"abc")
     result = cbi.run("evidence", "add", case["id"], str(source), "--expected-sha256", "a" * 64)
@@ -133,10 +138,7 @@ def test_wrong_expected_hash_exits_1_and_writes_nothing(
 def test_killed_ingest_leaves_nothing_and_a_rerun_works(
     cli_node_factory: Any, tmp_path: Path
 ) -> None:
-    cbi = _init(cli_node_factory, "cbi", "CBI", "IN", "CBI", "Asia/Kolkata")
-    case = cbi.run(
-        "case", "create", "--title", "t", "--jurisdiction", "IN", "--json", check=True
-    ).json()
+    cbi, case = _node_with_case(cli_node_factory)
     big = tmp_path / "disk.img"
     with big.open("wb") as handle:
         handle.truncate(3 << 30)  # sparse: 3 GiB to read, hash and encrypt
