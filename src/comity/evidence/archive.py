@@ -198,22 +198,23 @@ class PackageSource:
         redundant); deflated zip entries go through :mod:`zipfile`.
         """
         entry = self.entries[name]
-        total = 0
         region = self._region(entry)
+        source = (
+            self._raw_chunks(region[0], region[1], entry, chunk_size)
+            if region is not None
+            else self._stream(entry, chunk_size)
+        )
+        total = 0
         try:
-            if region is not None:
-                for chunk in self._raw_chunks(region[0], region[1], entry, chunk_size):
-                    total += len(chunk)
-                    if total > entry.size:
-                        raise PackageUnsafe(
-                            f"{name}: holds more bytes than its declared size {entry.size}",
-                            path=name,
-                            expected=entry.size,
-                        )
-                    yield chunk
-            else:
-                yield from self._stream(entry, chunk_size, name)
-                total = entry.size
+            for chunk in source:
+                total += len(chunk)
+                if total > entry.size:
+                    raise PackageUnsafe(
+                        f"{name}: holds more bytes than its declared size {entry.size}",
+                        path=name,
+                        expected=entry.size,
+                    )
+                yield chunk
         except (zipfile.BadZipFile, zlib.error, EOFError, tarfile.TarError) as exc:
             raise PackageUnsafe(
                 f"{name}: the archive entry is corrupt, truncated or lies about its size ({exc})",
@@ -229,28 +230,13 @@ class PackageSource:
                 actual=total,
             )
 
-    def _stream(self, entry: Entry, chunk_size: int, name: str) -> Iterator[bytes]:
+    def _stream(self, entry: Entry, chunk_size: int) -> Iterator[bytes]:
+        """Decompress a member through its archive module, reading at most one byte too many."""
         total = 0
         with self._open(entry) as handle:
-            while True:
-                chunk = handle.read(min(chunk_size, entry.size - total + 1))
-                if not chunk:
-                    break
+            while chunk := handle.read(min(chunk_size, entry.size - total + 1)):
                 total += len(chunk)
-                if total > entry.size:
-                    raise PackageUnsafe(
-                        f"{name}: holds more bytes than its declared size {entry.size}",
-                        path=name,
-                        expected=entry.size,
-                    )
                 yield chunk
-        if total != entry.size:
-            raise PackageInvalid(
-                f"{name}: is truncated ({total} bytes, {entry.size} declared)",
-                path=name,
-                expected=entry.size,
-                actual=total,
-            )
 
     def read(self, name: str, limit: int) -> bytes:
         """Return a member's bytes whole (tag files); refuse members larger than ``limit``."""
