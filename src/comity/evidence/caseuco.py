@@ -145,6 +145,14 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+# Identifiers of a device that UCO models as observables of their own, contained within it:
+# (acquisition field, IRI kind, UCO type (its facet is the type + "Facet"), value property).
+_CONTAINED_IDENTIFIERS = (
+    ("mac", "mac-address", "MACAddress", "uco-observable:addressValue"),
+    ("cloud_id", "account", "Account", "uco-observable:accountIdentifier"),
+)
+
+
 class _Graph:
     """Nodes by IRI, in the order they were first added; later additions merge in."""
 
@@ -432,36 +440,22 @@ class _Builder:
             details.append(f"at {acquisition['place']}")
         node["uco-core:description"] = "; ".join(details)
         self.graph.add(node)
-        if device.get("mac"):
-            mac = self.graph.add(
-                {
-                    "@id": node_iri("mac-address", *ident),
-                    "@type": "uco-observable:MACAddress",
-                    "uco-core:hasFacet": [
-                        {
-                            "@id": node_iri("mac-address-facet", *ident),
-                            "@type": "uco-observable:MACAddressFacet",
-                            "uco-observable:addressValue": device["mac"],
-                        }
-                    ],
-                }
-            )
-            self.observable_relationship(mac, "Contained_Within", iri)
-        if device.get("cloud_id"):
-            account = self.graph.add(
-                {
-                    "@id": node_iri("account", *ident),
-                    "@type": "uco-observable:Account",
-                    "uco-core:hasFacet": [
-                        {
-                            "@id": node_iri("account-facet", *ident),
-                            "@type": "uco-observable:AccountFacet",
-                            "uco-observable:accountIdentifier": device["cloud_id"],
-                        }
-                    ],
-                }
-            )
-            self.observable_relationship(account, "Contained_Within", iri)
+        for key, kind, type_name, value_property in _CONTAINED_IDENTIFIERS:
+            if device.get(key):
+                contained = self.graph.add(
+                    {
+                        "@id": node_iri(kind, *ident),
+                        "@type": f"uco-observable:{type_name}",
+                        "uco-core:hasFacet": [
+                            {
+                                "@id": node_iri(f"{kind}-facet", *ident),
+                                "@type": f"uco-observable:{type_name}Facet",
+                                value_property: device[key],
+                            }
+                        ],
+                    }
+                )
+                self.observable_relationship(contained, "Contained_Within", iri)
         return iri
 
     def manufacturer(self, make: str) -> str:
