@@ -188,3 +188,59 @@ def test_json_output_is_json_everywhere(cli_node_factory: Any) -> None:
     ):
         result = cbi.run(*args, "--json", check=True)
         assert isinstance(json.loads(result.out), dict), args
+
+
+_LOADED = (
+    "import sys\n"
+    "from comity.cli.main import main\n"
+    "code = main(sys.argv[1:])\n"
+    "heavy = ('sqlalchemy', 'fastapi', 'reportlab', 'uvicorn')\n"
+    "print(code, *sorted(m for m in heavy if m in sys.modules))\n"
+)
+
+
+def _modules_loaded_by(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1].split()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["version"], ["0"]),
+        (["verify", "--help"], ["0"]),
+        (["evidence", "add", "--help"], ["0", "sqlalchemy"]),
+        (["--as", "someone", "verify", "--help"], ["0"]),
+        (["serve", "--help"], ["0"]),
+    ],
+)
+def test_each_command_loads_only_its_own_layers(args: list[str], expected: list[str]) -> None:
+    """Start-up stays cheap: ``comity verify`` must not pay for the database layer."""
+    assert _modules_loaded_by(*args) == expected
+
+
+def test_help_lists_every_command_and_an_unknown_one_is_a_usage_error() -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "comity.cli.main", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    for name in ("init", "peer", "case", "evidence", "custody", "verify", "certificate", "serve"):
+        assert f" {name} " in shown
+    wrong = subprocess.run(
+        [sys.executable, "-m", "comity.cli.main", "evidense", "list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert wrong.returncode == 2
+    assert "evidence" in wrong.stderr  # the suggestion names the real command

@@ -317,11 +317,7 @@ def test_verify_content_is_recorded(node: Node, tmp_path: Path) -> None:
     assert events[1]["details"]["content_read"] is True
 
 
-CLI = (
-    "from comity.cli.main import app, main; "
-    "from comity.evidence.cli_certificates import register; register(app); "
-    "import sys; sys.exit(main(sys.argv[1:]))"
-)
+CLI = "from comity.cli.main import main; import sys; sys.exit(main(sys.argv[1:]))"
 
 
 def test_cli_writes_the_certificate_and_refuses_bad_input(

@@ -6,6 +6,7 @@ unavailable service. Bad input never prints a traceback.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -15,6 +16,65 @@ import typer
 from comity import __version__
 from comity.cli.common import State, err_console
 from comity.core.errors import ComityError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("comity.identity.cli", "init"),
+    "node": ("comity.identity.cli", "node_app"),
+    "user": ("comity.identity.cli", "user_app"),
+    "audit": ("comity.identity.cli", "audit_app"),
+    "peer": ("comity.federation.cli", "peer_app"),
+    "case": ("comity.cases.cli", "case_app"),
+    "evidence": ("comity.evidence.cli", "evidence_app"),
+    "custody": ("comity.evidence.cli", "custody_app"),
+    "verify": ("comity.evidence.cli_packages", "verify_cmd"),
+    "certificate": ("comity.evidence.cli_certificates", "certificate"),
+    "serve": ("comity.web.cli", "serve"),
+}
+"""Every command beside ``version``: name -> (module, attribute), a Typer group or a function.
+
+A module is imported only when its command runs (or help lists every command), so a command pays
+only for its own layers: ``comity verify`` never loads the database, and ``comity evidence
+add`` does not load the web server, PDF rendering or package reading.
+"""
+
+
+_loaded: set[str] = set()
+
+
+def _load(name: str) -> None:
+    """Import the module behind ``name`` and add its group or command to :data:`app`."""
+    if name in _loaded:
+        return
+    _loaded.add(name)
+    module_name, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(module_name), attribute)
+    if isinstance(target, typer.Typer):
+        app.add_typer(target, name=name)
+    else:
+        app.command(name)(target)
+
+
+def _requested(args: list[str]) -> str | None:
+    """The command named on the line, after the root options; ``None`` if there is none."""
+    values = iter(args)
+    for arg in values:
+        if arg in ("--as", "--home"):
+            next(values, None)
+        elif not arg.startswith("-"):
+            return arg
+        elif not arg.startswith(("--as=", "--home=")):
+            return None
+    return None
+
+
+def load_commands(args: list[str]) -> None:
+    """Load the one command ``args`` runs, or all of them (for help, or an unknown name)."""
+    name = _requested(args)
+    if name in {command.name for command in app.registered_commands} - set(COMMANDS):
+        return  # ``version``: defined here
+    for each in [name] if name in COMMANDS else list(COMMANDS):
+        _load(each)
+
 
 app = typer.Typer(
     name="comity",
@@ -46,48 +106,6 @@ def version() -> None:
     typer.echo(__version__)
 
 
-_assembled = False
-
-
-def _assemble() -> None:
-    """Add every domain's command group (imported here: they pull in the database layer)."""
-    global _assembled
-    if _assembled:
-        return
-    _assembled = True
-    from comity.cases.cli import case_app
-    from comity.evidence.cli import custody_app, evidence_app
-    from comity.federation.cli import peer_app
-    from comity.identity.cli import audit_app, init, node_app, user_app
-
-    app.command("init")(init)
-    app.add_typer(node_app, name="node")
-    app.add_typer(user_app, name="user")
-    app.add_typer(audit_app, name="audit")
-    app.add_typer(peer_app, name="peer")
-    app.add_typer(case_app, name="case")
-    app.add_typer(evidence_app, name="evidence")
-    app.add_typer(custody_app, name="custody")
-
-
-_registered = False
-
-
-def _register_optional() -> None:
-    """Add the commands whose modules pull heavier dependencies (once per process)."""
-    global _registered
-    if _registered:
-        return
-    _registered = True
-    from comity.evidence.cli_certificates import register as register_certificates
-    from comity.evidence.cli_packages import register as register_packages
-    from comity.web.cli import register as register_web
-
-    register_packages(app)
-    register_certificates(app)
-    register_web(app)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code.
 
@@ -96,20 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     traceback only when ``COMITY_DEBUG`` is set.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["verify"]:
-        # Offline verification needs no node: skip importing the database layer, so that
-        # start-up does not weigh on checking a package at disk and hash speed.
-        from comity.evidence.cli_packages import verify_app
-
-        command = typer.main.get_command(verify_app)
-        argv, prog = args[1:], "comity verify"
-    else:
-        _assemble()
-        _register_optional()
-        command = typer.main.get_command(app)
-        prog = "comity"
+    load_commands(args)
+    command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name=prog, standalone_mode=True)
+        command.main(args=args, prog_name="comity", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except ComityError as exc:

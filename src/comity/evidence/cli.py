@@ -10,6 +10,7 @@ from rich.table import Table
 
 from comity.cli.common import JsonOption, acting, byte_progress, console, emit, kv, state
 from comity.core.errors import InvalidInput
+from comity.evidence import cli_packages
 from comity.evidence.ingest import (
     DEVICE_TYPES,
     IngestOptions,
@@ -226,5 +227,11 @@ def custody_verify(
     if not report["ok"]:
         raise typer.Exit(1)
 
+
+# The package commands live in their own module; it imports its heavy layers when run.
+evidence_app.command("export")(cli_packages.export_cmd)
+evidence_app.command("import")(cli_packages.import_cmd)
+evidence_app.command("receipt")(cli_packages.receipt_cmd)
+evidence_app.command("unseal")(cli_packages.unseal_cmd)
 
 __all__ = ["custody_app", "evidence_app", "verify_chains"]

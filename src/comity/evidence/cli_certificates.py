@@ -47,8 +47,3 @@ def certificate(
         )
 
     emit(result.as_dict(), as_json, human)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the top-level ``certificate`` command to ``app``."""
-    app.command("certificate")(certificate)

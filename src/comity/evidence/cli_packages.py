@@ -247,23 +247,4 @@ def unseal_cmd(
     emit(result, as_json, human)
 
 
-verify_app = typer.Typer(name="comity verify", add_completion=False, pretty_exceptions_enable=False)
-"""``comity verify`` alone: the command line runs it without loading the node's layers."""
-verify_app.command("verify")(verify_cmd)
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``verify`` to ``app`` and the package commands to its ``evidence`` group."""
-    from comity.evidence.cli import evidence_app
-
-    names = {c.name for c in evidence_app.registered_commands}
-    if "export" in names:
-        return
-    app.command("verify")(verify_cmd)
-    evidence_app.command("export")(export_cmd)
-    evidence_app.command("import")(import_cmd)
-    evidence_app.command("receipt")(receipt_cmd)
-    evidence_app.command("unseal")(unseal_cmd)
-
-
-__all__ = ["err_console", "register"]
+__all__ = ["err_console", "export_cmd", "import_cmd", "receipt_cmd", "unseal_cmd", "verify_cmd"]

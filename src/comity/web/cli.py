@@ -92,8 +92,3 @@ def serve(
         proxy_headers=False,
     )
     st.ctx.dispose()
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``serve`` to ``app``."""
-    app.command("serve")(serve)
