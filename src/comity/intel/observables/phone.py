@@ -1,0 +1,128 @@
+"""``phone-number``: E.164 through ``phonenumbers``; national short codes as ``CC:digits``.
+
+The reporting country is the default region for numbers written nationally. International
+prefixes resolve whatever that region: ``+``, ``00`` and ``011`` (the North American one)::
+
+    normalize("phone-number", "098765 43210", country="IN").value       # '+919876543210'
+    normalize("phone-number", "0091 98765 43210", country="US").value   # '+919876543210'
+    normalize("phone-number", "(415) 555-2671", country="US").value     # '+14155552671'
+    normalize("phone-number", "१९३०", country="IN").value               # 'IN:1930'
+
+In a country whose national numbers may begin with ``011`` (Delhi: ``011 2345 6789``), a
+number beginning with ``011`` is read nationally when that gives a valid number, and as
+international otherwise. A national number that is invalid for the reporting country but valid
+once read with a ``+`` in front (``91 98765 43210`` in a US report) is read as international.
+
+A number that parses but is not assigned in the numbering plan (per the metadata of
+``phonenumbers``) keeps its E.164 form, flagged invalid, so its written variants still match.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import phonenumbers
+from phonenumbers import PhoneNumber, PhoneNumberFormat, shortnumberinfo
+
+from comity.intel.observables.registry import REGISTRY
+from comity.intel.observables.text import clean, to_ascii_digits
+
+NANP = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1])
+"""Regions of the North American Numbering Plan, where ``011`` is the international prefix."""
+
+KNOWN_SHORT_CODES: dict[str, frozenset[str]] = {
+    # Helplines absent from phonenumbers' short-number metadata, or worth naming here.
+    "IN": frozenset(
+        {"100", "101", "102", "108", "112", "181", "1091", "1098", "1930", "14567", "155260"}
+    ),
+    "US": frozenset({"211", "311", "411", "511", "611", "711", "811", "911", "988"}),
+}
+"""Short codes accepted as valid besides those ``phonenumbers`` knows (India's 1930 cyber-crime
+helpline is not in its metadata)."""
+
+_SHORT = re.compile(r"([A-Za-z]{2}):(\d{2,8})")
+_DIGIT_OR_PLUS = re.compile(r"[^\d+]")
+_LETTER = re.compile(r"[A-Za-z]")
+_E164 = PhoneNumberFormat.E164
+
+
+@cache
+def _nanp(region: str | None) -> bool:
+    return region is None or region in NANP
+
+
+def _parse(number: str, region: str | None) -> PhoneNumber | None:
+    try:
+        return phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def is_known_short_code(digits: str, region: str) -> bool:
+    """Whether ``digits`` is a valid short code (helpline, emergency number) in ``region``."""
+    if digits in KNOWN_SHORT_CODES.get(region, ()):
+        return True
+    number = _parse(digits, region)
+    return number is not None and shortnumberinfo.is_valid_short_number_for_region(number, region)
+
+
+def _short(digits: str, region: str | None) -> tuple[str, str | None]:
+    if region is None:
+        return digits, "a short code needs the reporting country"
+    value = f"{region}:{digits}"
+    if is_known_short_code(digits, region):
+        return value, None
+    return value, f"not a known short code in {region}"
+
+
+def _international(digits: str) -> PhoneNumber | None:
+    return _parse("+" + digits, None) if digits else None
+
+
+@REGISTRY.register("phone-number", uses_country=True)
+def normalize_phone(raw: str, country: str | None) -> tuple[str, str | None]:
+    """Phone numbers: E.164 (``+919876543210``), short codes ``IN:1930``."""
+    text = clean(to_ascii_digits(raw))
+    if text[:4].lower() == "tel:":
+        text = text[4:].strip()
+    short = _SHORT.fullmatch(text)
+    if short:
+        return _short(short.group(2), short.group(1).upper())
+    plus = text.lstrip("( ").startswith("+")
+    has_letters = _LETTER.search(text) is not None
+    digits = _DIGIT_OR_PLUS.sub("", text).replace("+", "")
+    reported = ("+" if plus else "") + digits
+    if not digits:
+        return text, "no digits"
+    if not plus and len(digits) <= 6 and not has_letters:
+        return _short(digits, country)
+
+    candidates: list[PhoneNumber | None] = []
+    if plus:
+        candidates.append(_parse(text if has_letters else reported, None))
+    elif digits.startswith("00") and not digits.startswith("000"):
+        candidates.append(_international(digits[2:]))
+    elif digits.startswith("011") and _nanp(country):
+        candidates.append(_international(digits[3:]))
+    else:
+        if country is not None:
+            candidates.append(_parse(text if has_letters else digits, country))
+        if digits.startswith("011"):
+            candidates.append(_international(digits[3:]))
+        if country is not None and len(digits) >= 11:
+            candidates.append(_international(digits))
+
+    parsed = [number for number in candidates if number is not None]
+    for number in parsed:
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, _E164), None
+    if parsed and phonenumbers.is_possible_number(parsed[0]):
+        where = phonenumbers.region_code_for_number(parsed[0]) or country or "its country"
+        return (
+            phonenumbers.format_number(parsed[0], _E164),
+            f"not an assigned number in {where}'s numbering plan",
+        )
+    if country is None and not plus:
+        return reported, "a national number needs the reporting country"
+    return reported, f"not a possible phone number{f' in {country}' if country else ''}"
