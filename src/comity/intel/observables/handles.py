@@ -64,44 +64,6 @@ NOT_PROFILES: dict[str, frozenset[str]] = {
         | {"login.php", "photo.php", "story.php", "permalink.php", "people", "marketplace"}
         | {"reel", "help", "hashtag"}
     ),
-    "youtube": re.compile(r"[a-z0-9._-]{3,30}|uc[a-z0-9_-]{22}"),
-    "tiktok": re.compile(r"[a-z0-9._]{2,24}"),
-    "linkedin": re.compile(r"[a-z0-9%-]{3,100}"),
-    "threads": re.compile(r"[a-z0-9._]{1,30}"),
-}
-"""What a handle looks like on each platform (lowercase)."""
-
-_GENERIC = re.compile(r"[a-z0-9_.](?:[a-z0-9_.-]{0,62}[a-z0-9_])?")
-
-NOT_PROFILES: dict[str, frozenset[str]] = {
-    "telegram": frozenset({"joinchat", "s", "c", "addstickers", "share", "proxy", "iv"}),
-    "instagram": frozenset(
-        {"p", "reel", "reels", "explore", "stories", "accounts", "tv", "direct", "about"}
-    ),
-    "twitter": frozenset(
-        {"i", "home", "search", "share", "intent", "hashtag", "explore", "settings", "login"}
-    ),
-    "facebook": frozenset(
-        [
-            "pages",
-            "groups",
-            "events",
-            "watch",
-            "share",
-            "sharer",
-            "sharer.php",
-            "login",
-            "login.php",
-            "photo.php",
-            "story.php",
-            "permalink.php",
-            "people",
-            "marketplace",
-            "reel",
-            "help",
-            "hashtag",
-        ]
-    ),
     "youtube": frozenset({"watch", "results", "shorts", "embed", "playlist", "feed"}),
     "tiktok": frozenset({"video", "tag", "discover", "music"}),
     "linkedin": frozenset({"feed", "jobs", "posts", "pulse", "learning"}),
