@@ -47,6 +47,16 @@ class Settings(BaseSettings):
     max_package_expansion: int = Field(
         default=1 << 40, description="largest total size an imported package may expand to"
     )
+    default_tlp: str = Field(
+        default="amber", description="TLP given to intelligence that arrives without one"
+    )
+    max_intel_bytes: int = Field(
+        default=512 << 20, description="largest intelligence file or TAXII envelope accepted"
+    )
+    correlation_cap: int = Field(
+        default=50,
+        description="an identifier known from more places than this is not correlated further",
+    )
 
     @classmethod
     def settings_customise_sources(
