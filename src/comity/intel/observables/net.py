@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import quote, urlsplit
 
 import idna
@@ -87,14 +87,27 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1 << 16)
+def registrable_domain(host: str) -> tuple[str | None, str | None]:
+    """``(registrable domain, reason)`` of an A-label host: ``reason`` when it has none.
+
+    ::
+
+        registrable_domain("login.scam.github.io")   # ('scam.github.io', None)
+        registrable_domain("co.in")                  # (None, 'a public suffix, not ...')
+    """
+    psl = public_suffixes()
+    registrable = psl.privatesuffix(host)
+    if registrable is not None:
+        return registrable, None
+    if psl.publicsuffix(host) is None:
+        return None, "unknown top-level domain"
+    return None, "a public suffix, not a registrable domain"
+
+
 def _suffix_reason(host: str) -> str | None:
     """Why ``host`` is not under a known public suffix (``None`` when it is)."""
-    psl = public_suffixes()
-    if psl.publicsuffix(host) is None:
-        return "unknown top-level domain"
-    if psl.privatesuffix(host) is None:
-        return "a public suffix, not a registrable domain"
-    return None
+    return registrable_domain(host)[1]
 
 
 def _refang_value(text: str) -> str:
@@ -119,11 +132,10 @@ def normalize_domain(raw: str, country: str | None) -> tuple[str, str | None]:
         return host, reason
     if _is_ip(host):
         return host, "an IP address, not a domain name"
-    reason = _suffix_reason(host)
-    if reason:
+    registrable, reason = registrable_domain(host)
+    if registrable is None:
         return host, reason
-    registrable = public_suffixes().privatesuffix(host)
-    return registrable or host, None
+    return registrable, None
 
 
 def _canonical_host(host: str) -> tuple[str, str | None]:

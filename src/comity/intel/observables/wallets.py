@@ -27,6 +27,7 @@ so all are ``eth:``. Testnet addresses are flagged invalid. Examples::
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import base58
 
@@ -131,9 +132,45 @@ def decode_segwit(hrp: str, address: str) -> tuple[int, bytes] | None:
     return version, bytes(program)
 
 
+def bech32_encode(hrp: str, data: list[int], constant: int) -> str:
+    """Encode 5-bit ``data`` under ``hrp`` with a bech32 or bech32m checksum (``constant``)."""
+    values = _hrp_expand(hrp) + data
+    polymod = _polymod([*values, 0, 0, 0, 0, 0, 0]) ^ constant
+    checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
+    return hrp + "1" + "".join(BECH32_CHARSET[d] for d in data + checksum)
+
+
+def encode_segwit(hrp: str, version: int, program: bytes) -> str:
+    """The segwit address of a witness ``program`` (bech32 for version 0, else bech32m)::
+
+    encode_segwit("bc", 1, bytes(32))   # a Taproot address, 'bc1p…'
+    """
+    data = [version, *_regroup(list(program))]
+    return bech32_encode(hrp, data, BECH32_CONST if version == 0 else BECH32M_CONST)
+
+
+def _regroup(data: list[int]) -> list[int]:
+    """Bytes to 5-bit groups, zero-padded."""
+    acc = bits = 0
+    out: list[int] = []
+    for value in data:
+        acc = (acc << 8) | value
+        bits += 8
+        while bits >= 5:
+            bits -= 5
+            out.append((acc >> bits) & 31)
+    if bits:
+        out.append((acc << (5 - bits)) & 31)
+    return out
+
+
 def eip55(hex40: str) -> str:
     """The EIP-55 checksummed form of a 40-hex-digit Ethereum address (without ``0x``)."""
-    lower = hex40.lower()
+    return _eip55(hex40.lower())
+
+
+@lru_cache(maxsize=1 << 14)
+def _eip55(lower: str) -> str:
     digest = keccak256(lower.encode("ascii")).hex()
     return "".join(
         ch.upper() if ch.isalpha() and int(digest[i], 16) >= 8 else ch for i, ch in enumerate(lower)
