@@ -26,6 +26,7 @@ SCRIPTS = {
     "verify_package": "bench_verify_package.py",
     "ledger_append": "bench_ledger_append.py",
     "ledger_verify": "bench_ledger_verify.py",
+    "normalize": "bench_normalize.py",
 }
 
 
