@@ -169,8 +169,15 @@ def _include_routers(app: FastAPI) -> None:
     from comity.evidence.api import router as evidence_router
     from comity.federation.api import router as federation_router
     from comity.identity.api import router as identity_router
+    from comity.taxii.api import router as taxii_router
 
-    for router in (identity_router, federation_router, cases_router, evidence_router):
+    for router in (
+        identity_router,
+        federation_router,
+        cases_router,
+        evidence_router,
+        taxii_router,
+    ):
         app.include_router(router)
     packages = "comity.evidence.api_packages"  # built alongside; absent in older trees
     if importlib.util.find_spec(packages) is not None:

@@ -1,5 +1,8 @@
 """Authentication: ``Authorization: Bearer <API token>`` or HTTP Basic (username, password).
 
+``Authorization: Token <API token>`` is accepted as a synonym of ``Bearer``: it is the scheme
+the OASIS TAXII client library (``taxii2-client``'s ``TokenAuth``) sends.
+
 People use API tokens; peer nodes may use the username and password ``comity peer add`` gave
 them. A request without valid credentials gets a 401 problem document with a
 ``WWW-Authenticate`` challenge for both schemes. Authorization (roles, case membership) is
@@ -69,7 +72,7 @@ def parse_authorization(header: str | None) -> Credentials:
     scheme, _, value = header.strip().partition(" ")
     value = value.strip()
     kind = scheme.lower()
-    if kind == "bearer" and value:
+    if kind in ("bearer", "token") and value:
         return Credentials("bearer", value)
     if kind == "basic" and value:
         try:

@@ -17,6 +17,14 @@ Routes never build error responses; they raise. This module turns what they rais
   ``type`` ``about:blank`` and the status phrase as ``title``;
 - anything else gives a 500 whose ``detail`` says nothing about the cause; the cause is logged
   with an ``incident`` id that the document also carries.
+
+Under ``/taxii2/`` the same errors are TAXII 2.1 error messages instead (``application/taxii+json;
+version=2.1``), built here too, in :func:`problem`: ``title``, ``description`` (the detail),
+``error_id`` (the incident of a 500), ``error_code`` (the problem's slug), ``http_status`` (a
+string, as TAXII wants) and ``details`` (the extension members)::
+
+    {"title": "Invalid filter", "description": "limit: 'x' is not a positive whole number",
+     "error_code": "invalid-filter", "http_status": "400", "details": {"parameter": "limit"}}
 """
 
 from __future__ import annotations
@@ -38,6 +46,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from comity.core.errors import ComityError
 
 PROBLEM_JSON = "application/problem+json"
+TAXII_JSON = "application/taxii+json;version=2.1"
+TAXII_PREFIX = "/taxii2"
+TAXII_WWW_AUTHENTICATE = (
+    'Basic realm="comity", Bearer realm="comity", Token realm="comity", charset="UTF-8"'
+)
 TYPE_PREFIX = "urn:comity:problem:"
 RESERVED = frozenset({"type", "title", "status", "detail", "instance"})
 WWW_AUTHENTICATE = 'Bearer realm="comity", Basic realm="comity", charset="UTF-8"'
@@ -63,14 +76,35 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
+TAXII_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "A TAXII 2.1 error message (routes under /taxii2/).",
+    "properties": {
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "error_id": {"type": "string"},
+        "error_code": {"type": "string"},
+        "http_status": {"type": "string"},
+        "details": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["title"],
+}
+
+
 def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
-    """Describe every operation's errors as problem documents in an OpenAPI ``schema``."""
+    """Describe every operation's errors as problem documents in an OpenAPI ``schema``.
+
+    Operations under ``/taxii2/`` answer with TAXII error messages instead.
+    """
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["TaxiiError"] = TAXII_ERROR_SCHEMA
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
-    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    for path_item in schema.get("paths", {}).values():
+    problem_content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    taxii_content = {TAXII_JSON: {"schema": {"$ref": "#/components/schemas/TaxiiError"}}}
+    for path, path_item in schema.get("paths", {}).items():
+        content = taxii_content if is_taxii_path(path) else problem_content
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
@@ -86,6 +120,17 @@ class ProblemResponse(JSONResponse):
     """A JSON response with the ``application/problem+json`` media type."""
 
     media_type = PROBLEM_JSON
+
+
+class TaxiiErrorResponse(JSONResponse):
+    """A TAXII 2.1 error message (``application/taxii+json;version=2.1``)."""
+
+    media_type = TAXII_JSON
+
+
+def is_taxii_path(path: str) -> bool:
+    """Whether ``path`` belongs to the TAXII server (its errors are TAXII error messages)."""
+    return path == TAXII_PREFIX or path.startswith(TAXII_PREFIX + "/")
 
 
 def _json_safe(value: Any) -> Any:
@@ -107,8 +152,13 @@ def problem(
     instance: str | None = None,
     extensions: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
-) -> ProblemResponse:
-    """Build a problem response; extension members never override the standard ones."""
+) -> JSONResponse:
+    """Build a problem response; extension members never override the standard ones.
+
+    When ``instance`` is a TAXII path the same error becomes a TAXII error message.
+    """
+    if instance is not None and is_taxii_path(instance):
+        return _taxii_error(status, title, detail, type_, extensions, headers)
     body: dict[str, Any] = {
         "type": type_,
         "title": title or _phrase(status),
@@ -124,6 +174,34 @@ def problem(
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
+def _taxii_error(
+    status: int,
+    title: str | None,
+    detail: str | None,
+    type_: str,
+    extensions: dict[str, Any] | None,
+    headers: dict[str, str] | None,
+) -> TaxiiErrorResponse:
+    """The TAXII error message for what :func:`problem` was asked to say."""
+    extra = {k: v for k, v in (extensions or {}).items() if k not in RESERVED}
+    body: dict[str, Any] = {"title": title or _phrase(status), "http_status": str(status)}
+    if detail:
+        body["description"] = detail
+    incident = extra.pop("incident", None)
+    if incident is not None:
+        body["error_id"] = str(incident)
+    body["error_code"] = (
+        type_.removeprefix(TYPE_PREFIX)
+        if type_ != "about:blank"
+        else (_phrase(status).lower().replace(" ", "-"))
+    )
+    if extra:
+        body["details"] = _json_safe(extra)
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": TAXII_WWW_AUTHENTICATE}
+    return TaxiiErrorResponse(body, status_code=status, headers=headers)
+
+
 def _phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -135,7 +213,7 @@ def _instance(request: Request) -> str:
     return request.url.path
 
 
-def comity_error_response(exc: ComityError, instance: str | None) -> ProblemResponse:
+def comity_error_response(exc: ComityError, instance: str | None) -> JSONResponse:
     """The problem document for a :class:`ComityError`."""
     headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if exc.http_status == 401 else None
     return problem(
@@ -149,7 +227,7 @@ def comity_error_response(exc: ComityError, instance: str | None) -> ProblemResp
     )
 
 
-async def _comity_error(request: Request, exc: Exception) -> ProblemResponse:
+async def _comity_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ComityError)
     if exc.http_status >= 500:
         log.error("%s %s failed: %s: %s", request.method, request.url.path, exc.slug, exc.message)
@@ -166,7 +244,7 @@ def _error_entry(error: Any) -> dict[str, Any]:
     }
 
 
-async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [_error_entry(e) for e in exc.errors()]
     if any(e["type"] == "json_invalid" for e in errors):
@@ -189,7 +267,7 @@ async def _validation_error(request: Request, exc: Exception) -> ProblemResponse
     )
 
 
-async def _integrity_error(request: Request, exc: Exception) -> ProblemResponse:
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     """A constraint the database enforces was violated: most often a concurrent change."""
     log.warning(
         "%s %s: database constraint violated (%s)",
@@ -206,7 +284,7 @@ async def _integrity_error(request: Request, exc: Exception) -> ProblemResponse:
     )
 
 
-async def _http_exception(request: Request, exc: Exception) -> ProblemResponse:
+async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     phrase = _phrase(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
@@ -222,7 +300,7 @@ async def _http_exception(request: Request, exc: Exception) -> ProblemResponse:
     )
 
 
-def internal_error_response(method: str, path: str, exc: BaseException) -> ProblemResponse:
+def internal_error_response(method: str, path: str, exc: BaseException) -> JSONResponse:
     """Log an unexpected exception with an incident id; return a 500 naming only that id."""
     incident = str(uuid.uuid4())
     log.error(
@@ -243,7 +321,7 @@ def internal_error_response(method: str, path: str, exc: BaseException) -> Probl
     )
 
 
-async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return internal_error_response(request.method, request.url.path, exc)
 
 

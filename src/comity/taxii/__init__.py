@@ -1,0 +1,1 @@
+"""TAXII 2.1: the server in the node's API (``/taxii2/``) and ``comity intel pull``."""

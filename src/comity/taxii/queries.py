@@ -1,0 +1,169 @@
+"""The SQL behind the TAXII endpoints: one page of a collection, filtered in the database.
+
+    query = page_query(collection.id, visible(recipient), filters, after_us=-1, limit=1000)
+    rows = session.execute(query).all()     # [(added_us, body), ...] at most limit + 1
+
+Everything that decides what a caller receives is in the ``WHERE`` clause, so a page of
+``limit`` objects is exactly the next ``limit`` objects the caller may see:
+
+* the TLP rules, from :func:`comity.intel.policy.releasable` (never restated here), when the
+  caller is a peer (``recipient`` is not ``None``); a person of this node sees everything;
+* ``date_added`` after the position (the index ``(collection_id, added_us)`` serves the
+  range and the order);
+* ``match[id]``, ``match[type]``, ``match[spec_version]``;
+* ``match[version]``: ``last`` keeps a row when no later version of the same object that the
+  caller may see exists (``first`` likewise with earlier); exact versions compare by instant.
+  Versions are compared by instant, not as written (``…00.5Z`` is later than ``…00Z``): the
+  SQL expression :func:`version_key_sql` pads the fraction to nine digits. Objects without
+  ``modified`` or ``created`` (most observables) have one version, their ``date_added``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Final
+
+from sqlalchemy import (
+    Case,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.util import ClauseAdapter
+
+from comity.intel.models import IntelObject
+from comity.intel.policy import Recipient, releasable
+from comity.taxii.filters import Filters
+
+TABLE: Final = IntelObject.__table__
+OBJECT_COLUMNS: Final = (IntelObject.added_us, IntelObject.body)
+MANIFEST_COLUMNS: Final = (
+    IntelObject.added_us,
+    IntelObject.stix_id,
+    IntelObject.version,
+    IntelObject.spec_version,
+)
+VERSION_COLUMNS: Final = (IntelObject.added_us, IntelObject.version)
+
+
+def version_key_sql(column: ColumnElement[str] | InstrumentedAttribute[str]) -> Case[str]:
+    """SQL for :func:`comity.taxii.filters.version_key` of a stored version (``''`` stays)."""
+    length = func.length(column)
+    return case(
+        (column == "", literal("")),
+        (length == 20, func.substr(column, 1, 19) + literal(".000000000")),
+        else_=func.substr(column, 1, 19)
+        + literal(".")
+        + func.substr(func.substr(column, 21, length - 21) + literal("000000000"), 1, 9),
+    )
+
+
+def visible(recipient: Recipient | None) -> ColumnElement[bool]:
+    """What the caller may receive: everything for a person here, the TLP rules for a peer."""
+    return true() if recipient is None else releasable(recipient)
+
+
+def _other_version_exists(scope: ColumnElement[bool], later: bool) -> ColumnElement[bool]:
+    """A later (or earlier) version of the same object in the same collection, in scope too."""
+    other = TABLE.alias("other_version")
+    adapt = ClauseAdapter(other)
+    mine = version_key_sql(IntelObject.version)
+    theirs = adapt.traverse(version_key_sql(IntelObject.version))
+    return exists(
+        select(literal(1)).where(
+            other.c.stix_id == IntelObject.stix_id,
+            other.c.collection_id == IntelObject.collection_id,
+            theirs > mine if later else theirs < mine,
+            adapt.traverse(scope),
+        )
+    )
+
+
+def version_condition(filters: Filters, scope: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The rows ``match[version]`` selects among the rows ``scope`` lets the caller see."""
+    wanted = filters.versions
+    if wanted.all:
+        return true()
+    parts: list[ColumnElement[bool]] = []
+    if wanted.last:
+        parts.append(~_other_version_exists(scope, later=True))
+    if wanted.first:
+        parts.append(~_other_version_exists(scope, later=False))
+    if wanted.exact:
+        parts.append(version_key_sql(IntelObject.version).in_(wanted.exact))
+        parts.append(and_(IntelObject.version == "", IntelObject.added_us.in_(wanted.exact_micros)))
+    return or_(*parts) if parts else false()
+
+
+def conditions(
+    collection_id: uuid.UUID,
+    scope: ColumnElement[bool],
+    filters: Filters,
+    *,
+    versions: bool = True,
+) -> list[ColumnElement[bool]]:
+    """Every condition of a request but the position (``versions=False``: all versions).
+
+    ``scope`` is what the caller may see (:func:`visible`), or act on.
+    """
+    where: list[ColumnElement[bool]] = [IntelObject.collection_id == collection_id, scope]
+    if not filters.spec_version_matches:
+        where.append(false())
+    if filters.object_id is not None:
+        where.append(IntelObject.stix_id == filters.object_id)
+    if filters.ids:
+        where.append(IntelObject.stix_id.in_(filters.ids))
+    if filters.types:
+        where.append(IntelObject.stix_type.in_(filters.types))
+    if versions:
+        where.append(version_condition(filters, scope))
+    return where
+
+
+def page_query(
+    collection_id: uuid.UUID,
+    scope: ColumnElement[bool],
+    filters: Filters,
+    *,
+    after_us: int,
+    limit: int,
+    columns: tuple[Any, ...] = OBJECT_COLUMNS,
+    versions: bool = True,
+) -> Select[Any]:
+    """The next page after ``after_us``: at most ``limit + 1`` rows, by ``date_added``.
+
+    The extra row only tells whether there is more; callers drop it.
+    """
+    return (
+        select(*columns)
+        .where(
+            *conditions(collection_id, scope, filters, versions=versions),
+            IntelObject.added_us > after_us,
+        )
+        .order_by(IntelObject.added_us)
+        .limit(limit + 1)
+    )
+
+
+def exists_query(
+    collection_id: uuid.UUID, recipient: Recipient | None, object_id: str
+) -> Select[int]:
+    """One row if the caller may see some version of ``object_id`` in the collection."""
+    return (
+        select(literal(1))
+        .where(
+            IntelObject.collection_id == collection_id,
+            IntelObject.stix_id == object_id,
+            visible(recipient),
+        )
+        .limit(1)
+    )
