@@ -233,7 +233,8 @@ def test_help_lists_every_command_and_an_unknown_one_is_a_usage_error() -> None:
         timeout=120,
         check=True,
     ).stdout
-    for name in ("init", "peer", "case", "evidence", "custody", "verify", "certificate", "serve"):
+    names = ("init", "peer", "case", "evidence", "custody", "verify", "certificate", "serve")
+    for name in (*names, "collection", "share", "intel"):
         assert f" {name} " in shown
     wrong = subprocess.run(
         [sys.executable, "-m", "comity.cli.main", "evidense", "list"],

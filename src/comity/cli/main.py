@@ -28,6 +28,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "custody": ("comity.evidence.cli", "custody_app"),
     "verify": ("comity.evidence.cli_packages", "verify_cmd"),
     "certificate": ("comity.evidence.cli_certificates", "certificate"),
+    "collection": ("comity.intel.cli_sharing", "collection_app"),
+    "share": ("comity.intel.cli_sharing", "share_cmd"),
+    "intel": ("comity.intel.cli", "intel_app"),
     "serve": ("comity.web.cli", "serve"),
 }
 """Every command beside ``version``: name -> (module, attribute), a Typer group or a function.

@@ -110,3 +110,9 @@ def _table(data: dict[str, Any]) -> None:
     console.print(table)
     invalid = sum(1 for row in rows if not row["valid"])
     console.print(f"{len(rows)} observables, {invalid} invalid", highlight=False)
+
+
+from comity.intel import cli_objects  # noqa: E402  (import and export live in their own module)
+
+intel_app.command("import")(cli_objects.import_cmd)
+intel_app.command("export")(cli_objects.export_cmd)

@@ -15,9 +15,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from comity.db.bulk import insert_many
 from comity.intel.models import Correlation, ObservableRef
 
 _CHUNK = 400
@@ -53,8 +54,9 @@ def index(session: Session, refs: Sequence[NewRef]) -> int:
     fresh = [r for key, r in unique.items() if key not in known_refs]
     if not fresh:
         return 0
-    session.execute(
-        insert(ObservableRef),
+    insert_many(
+        session,
+        ObservableRef,
         [
             {
                 "obs_type": r.obs_type,
@@ -86,7 +88,7 @@ def index(session: Session, refs: Sequence[NewRef]) -> int:
             if o.ref != n.ref
         )
     if correlations:
-        session.execute(insert(Correlation), correlations)
+        insert_many(session, Correlation, correlations)
     return len(correlations)
 
 

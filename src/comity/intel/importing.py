@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from comity.db.bulk import insert_many
 from comity.federation.models import Peer
 from comity.identity import audit
 from comity.identity.services import Actor
@@ -167,7 +168,7 @@ def store(
         refs.extend(_refs(obj, level, locked, peer, actor))
         next_us += 1
     if rows:
-        session.execute(insert(IntelObject), rows)
+        insert_many(session, IntelObject, rows)
         locked.last_added_us = next_us - 1
     matches = index(session, _normalized(refs, request.country))
     record.added, record.unchanged, record.failed = len(rows), unchanged, len(parsed.rejected)

@@ -1,0 +1,80 @@
+"""Fast inserts of many rows, for imports of 100,000 objects and more.
+
+    insert_many(session, IntelObject, rows)   # rows: list of dicts, same keys
+
+SQLAlchemy's executemany builds each row's parameters through the compiled statement, which
+costs more than the database itself at this scale. Here the statement is compiled once, each
+column's bind processor (UUIDs on SQLite, UTC datetimes...) is applied directly, and the rows
+go to the driver's ``executemany`` in the caller's transaction. Columns left out get their
+Python-side default (``default=...`` on the model), computed once for the whole batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
+
+from comity.db.base import Base
+
+_POSITIONAL = ("qmark", "numeric", "format")
+
+
+def insert_many(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``model``'s table, in the transaction."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    connection = session.connection()
+    dialect = connection.dialect
+    defaults = _defaults(table, set(rows[0]))
+    if defaults:
+        rows = [{**row, **defaults} for row in rows]
+    keys = list(rows[0])
+    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or keys) if dialect.paramstyle in _POSITIONAL else keys
+    columns = [[row[key] for row in rows] for key in order]
+    for index, key in enumerate(order):
+        processor = table.c[key].type.bind_processor(dialect)
+        if processor is not None:
+            columns[index] = _processed(columns[index], processor)
+    if dialect.paramstyle in _POSITIONAL:
+        params: list[Any] = list(zip(*columns, strict=True))
+    else:
+        params = [dict(zip(order, values, strict=True)) for values in zip(*columns, strict=True)]
+    connection.exec_driver_sql(str(compiled), params)
+
+
+def _processed(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    """``values`` through ``processor``, each distinct value once (ids and dates repeat)."""
+    done: dict[Any, Any] = {}
+    result: list[Any] = []
+    for raw in values:
+        if raw is None:
+            result.append(None)
+            continue
+        try:
+            converted = done[raw]
+        except KeyError:
+            converted = done[raw] = processor(raw)
+        except TypeError:  # unhashable: convert every time
+            converted = processor(raw)
+        result.append(converted)
+    return result
+
+
+def _defaults(table: Table, given: set[str]) -> dict[str, Any]:
+    """Values for the columns not given that have a Python-side scalar or callable default."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.key in given or default is None:
+            continue
+        if isinstance(default, ScalarElementColumnDefault):
+            values[column.key] = default.arg
+        elif isinstance(default, CallableColumnDefault):
+            values[column.key] = default.arg(None)  # type: ignore[arg-type]  # no context used
+    return values

@@ -1,0 +1,42 @@
+"""Bulk inserts: the same rows as the ORM would write, defaults and types included."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from comity.db.bulk import insert_many
+from comity.intel.models import Collection, ObservableRef
+from tests.conftest import Node
+
+
+def test_rows_read_back_as_written_with_defaults(node: Node) -> None:
+    before = datetime.now(UTC)
+    with node.ctx.transaction() as session:
+        collection = Collection(name="bulk", title="bulk", created_by="admin")
+        session.add(collection)
+        session.flush()
+        rows = [
+            {
+                "obs_type": "phone-number",
+                "value": f"+91987654{n:04d}",
+                "kind": "intel",
+                "ref": f"indicator--{uuid.uuid4()}",
+                "agency": "CBI",
+                "collection_id": collection.id if n % 2 else None,
+                "case_id": None,
+                "tlp": "amber" if n % 3 else None,
+                "origin_peer_id": None,
+            }
+            for n in range(250)
+        ]
+        insert_many(session, ObservableRef, rows)
+        insert_many(session, ObservableRef, [])
+        stored = session.scalars(select(ObservableRef).order_by(ObservableRef.seq)).all()
+        assert [r.value for r in stored] == [r["value"] for r in rows]
+        assert [r.collection_id for r in stored] == [r["collection_id"] for r in rows]
+        assert [r.tlp for r in stored] == [r["tlp"] for r in rows]
+        assert all(r.created_at >= before and r.created_at.tzinfo is not None for r in stored)
+        assert len({r.created_at for r in stored}) == 1  # one default for the batch
