@@ -300,7 +300,11 @@ def check_object(obj: Any) -> str | None:
         return "missing 'created'"
     if obj_type not in META_TYPES and not is_sco and "modified" not in obj:
         return "missing 'modified'"
-    if "created" in obj and "modified" in obj and obj["modified"] < obj["created"]:
+    if (
+        "created" in obj
+        and "modified" in obj
+        and _instant(obj["modified"]) < _instant(obj["created"])
+    ):
         return "'modified' is earlier than 'created'"
     refs = obj.get("object_marking_refs")
     if refs is not None and (
@@ -308,6 +312,12 @@ def check_object(obj: Any) -> str | None:
     ):
         return "'object_marking_refs' is not a list of marking-definition ids"
     return _check_relations(obj_type, obj)
+
+
+def _instant(timestamp: str) -> str:
+    """A checked timestamp in a form that sorts by instant (``…00.5Z`` after ``…00Z``)."""
+    fraction = timestamp[20:-1] if len(timestamp) > 20 else ""
+    return f"{timestamp[:19]}.{fraction:0<9}"
 
 
 def _check_relations(obj_type: str, obj: dict[str, Any]) -> str | None:
