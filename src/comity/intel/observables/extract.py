@@ -311,7 +311,7 @@ def _find_phones(text: str, country: str | None, out: list[_Candidate]) -> None:
         return
     for match in SHORT_RE.finditer(text):
         start, end = match.span()
-        window = text[max(0, start - 30) : start]
+        window = text[max(0, start - 30) : end + 20]  # a cue before or after the number
         if SHORT_CUE.search(window) and _check("phone-number", match.group(0), country).valid:
             _add(out, "phone-number", start, end)
 

@@ -177,10 +177,10 @@ def _slow(text: str, country: str | None) -> tuple[str, str | None]:
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, _E164), None
     if parsed and phonenumbers.is_possible_number(parsed[0]):
-        where = phonenumbers.region_code_for_number(parsed[0]) or country or "its country"
+        plan = f"+{parsed[0].country_code}"
         return (
             phonenumbers.format_number(parsed[0], _E164),
-            f"not an assigned number in {where}'s numbering plan",
+            f"not an assigned number in the numbering plan of {plan}",
         )
     if country is None and not plus:
         return reported, "a national number needs the reporting country"

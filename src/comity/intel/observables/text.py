@@ -54,7 +54,7 @@ _DEFANG = re.compile(
     r"|(?P<colon>[\[({]:[\])}])"
     r"|(?P<slashes>[\[({]://[\])}])"
     r"|(?P<slash>[\[({]/[\])}])"
-    r"|(?P<scheme>\b[hH](?:[xX]{2}|\*\*|\[[tT]{2}\]|[tT][xX]|[xX][tT])[pP](?=[sS]?(?::|\[:\])))"
+    r"|(?P<scheme>\b[hH](?:[xX]{2}|\*\*|\[[tT]{2}\]|[tT][xX]|[xX][tT])[pP](?=[sS]?(?::|\[:\]|\[://\])))"
     r"|(?P<ftp>\b[fF][xX][pP](?=:|\[:\]))"
 )
 _REPLACEMENT = {
