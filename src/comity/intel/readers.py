@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from comity.intel import misp  # noqa: F401  (registers ``misp`` first: detected before ``stix``)
 from comity.intel.errors import IntelInputError
 from comity.intel.importers import ReadOptions, register
 from comity.intel.mapping import sco_for
@@ -50,5 +51,7 @@ def read_text(data: bytes, options: ReadOptions) -> ParsedObjects:
         if obj["id"] not in seen:
             seen.add(obj["id"])
             objects.append(obj)
+    if not objects:
+        parsed.warnings.append(f"{options.source}: no identifiers found in the text")
     check_objects(objects, parsed)
     return parsed
