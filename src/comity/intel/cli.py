@@ -11,13 +11,13 @@ is not UTF-8 text, or the country is unknown.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import typer
 
 from comity.cli.common import JsonOption, console, emit
+from comity.intel import cli_objects
+from comity.intel.cli_objects import read_input
 from comity.intel.errors import IntelInputError
 
 intel_app = typer.Typer(
@@ -36,17 +36,7 @@ def read_text(source: str, limit: int = MAX_TEXT_BYTES) -> str:
     Raises :class:`~comity.intel.errors.IntelInputError` (exit 2) when it cannot be read, is
     larger than ``limit`` bytes, or is not UTF-8. A byte-order mark is dropped.
     """
-    name = "standard input" if source == "-" else source
-    try:
-        if source == "-":
-            data = sys.stdin.buffer.read(limit + 1)
-        else:
-            with Path(source).open("rb") as handle:
-                data = handle.read(limit + 1)
-    except OSError as exc:
-        raise IntelInputError(f"cannot read {name}: {exc.strerror or exc}", path=source) from None
-    if len(data) > limit:
-        raise IntelInputError(f"{name} is larger than {limit} bytes", path=source, limit=limit)
+    data, name = read_input(source, limit)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -70,20 +60,7 @@ def extract_cmd(
 
     text = read_text(source)
     found = extract(text, country=country)
-    data = {
-        "observables": [
-            {
-                "type": f.type,
-                "value": f.value,
-                "raw": f.raw,
-                "start": f.start,
-                "end": f.end,
-                "valid": f.valid,
-                "reason": f.reason,
-            }
-            for f in found
-        ]
-    }
+    data = {"observables": [f.as_dict() for f in found]}
     emit(data, as_json, _table)
 
 
@@ -111,8 +88,6 @@ def _table(data: dict[str, Any]) -> None:
     invalid = sum(1 for row in rows if not row["valid"])
     console.print(f"{len(rows)} observables, {invalid} invalid", highlight=False)
 
-
-from comity.intel import cli_objects  # noqa: E402  (import and export live in their own module)
 
 intel_app.command("import")(cli_objects.import_cmd)
 intel_app.command("export")(cli_objects.export_cmd)

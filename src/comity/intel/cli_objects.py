@@ -7,7 +7,6 @@ comity intel export --format stix --collection fraud-infra --out shared.json
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from contextlib import nullcontext
@@ -23,7 +22,11 @@ DEFAULT_COLLECTION = "local"
 
 
 def read_input(path: str, limit: int) -> tuple[bytes, str]:
-    """The bytes of ``path`` (``-`` for standard input), refused beyond ``limit`` bytes."""
+    """The bytes of ``path`` (``-`` for standard input) and a name for messages.
+
+    Raises :class:`~comity.intel.errors.IntelInputError` (exit 2) when it cannot be read or is
+    larger than ``limit`` bytes.
+    """
     from comity.intel.errors import IntelInputError
 
     if path == "-":
@@ -38,7 +41,7 @@ def read_input(path: str, limit: int) -> tuple[bytes, str]:
             raise IntelInputError(f"cannot read {path}: {exc.strerror or exc}", path=path) from None
         name = source.name
     if len(data) > limit:
-        raise IntelInputError(f"{name} is larger than {limit} bytes", limit=limit)
+        raise IntelInputError(f"{name} is larger than {limit} bytes", path=path, limit=limit)
     return data, name
 
 
@@ -61,9 +64,8 @@ def import_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Import intelligence: atomic (all or nothing) unless --skip-invalid."""
-    from comity.core.errors import NotFound
     from comity.intel.importing import ImportRequest, import_data
-    from comity.intel.services import create_collection, find_collection
+    from comity.intel.services import ensure_collection
     from comity.intel.tlp import parse_level
 
     st = state(ctx)
@@ -79,11 +81,8 @@ def import_cmd(
     )
     spinner = console.status(f"importing {name}") if not as_json else nullcontext()
     with spinner, acting(st) as (session, actor):
-        if collection == DEFAULT_COLLECTION:
-            try:
-                find_collection(session, collection)
-            except NotFound:  # the default collection is made on first use
-                create_collection(session, actor, collection, title="Local intelligence")
+        if collection == DEFAULT_COLLECTION:  # made on first use
+            ensure_collection(session, actor, collection, title="Local intelligence")
         result = import_data(session, actor, data, request)
 
     def human(d: dict[str, Any]) -> None:
@@ -119,40 +118,12 @@ def export_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Export intelligence as a STIX 2.1 bundle or a MISP event, under the TLP rules."""
-    from comity.intel.errors import IntelInputError
-    from comity.intel.exporting import export_stix
-    from comity.intel.policy import Recipient
-    from comity.intel.services import agreement_for, find_collection
-    from comity.intel.tlp import RANK, parse_level
+    from comity.intel.exporting import export, recipient_for
 
-    if fmt not in ("stix", "misp"):
-        raise IntelInputError(f"unknown format {fmt!r}: use stix or misp", format=fmt)
-    ceiling = parse_level(max_tlp)
     with acting(state(ctx)) as (session, actor):
-        recipient = Recipient.file(ceiling)
-        if for_peer:
-            from comity.federation.services import get_peer
-
-            if collection is None:
-                raise IntelInputError(
-                    "--for-peer needs --collection (agreements are per collection)"
-                )
-            peer = get_peer(session, for_peer)
-            agreement = agreement_for(session, find_collection(session, collection), peer)
-            if agreement is None or not agreement.can_read:
-                raise IntelInputError(
-                    f"{peer.agency.code} has no read agreement for {collection!r}",
-                    peer=peer.agency.code,
-                )
-            lower = min(ceiling, agreement.max_tlp, key=RANK.__getitem__)
-            recipient = Recipient.peer(peer.id, peer.agency.code, lower)
-        if fmt == "stix":
-            document, withheld = export_stix(session, actor, recipient, collection)
-            count = len(document["objects"])
-        else:
-            export_misp = importlib.import_module("comity.intel.misp").export_misp
-            document, withheld = export_misp(session, actor, recipient, collection)
-            count = len(document.get("Event", {}).get("Attribute", []))
+        recipient = recipient_for(session, max_tlp, for_peer, collection)
+        result = export(session, actor, fmt, recipient, collection)
+    document, withheld, count = result.document, result.withheld, result.objects
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if out is None:
         sys.stdout.write(text)

@@ -24,15 +24,17 @@ from sqlalchemy.orm import Session
 
 from comity.core.timeutil import utcnow
 from comity.federation.models import Peer
+from comity.federation.services import get_peer
 from comity.identity import audit
 from comity.identity.models import Agency
 from comity.identity.services import Actor
+from comity.intel.errors import IntelInputError
 from comity.intel.mapping import COMITY_IDENTITY, EXTENSION_CREATED, EXTENSIONS
 from comity.intel.models import Collection, IntelObject
 from comity.intel.policy import Recipient, refusal
-from comity.intel.services import find_collection
+from comity.intel.services import agreement_for, find_collection
 from comity.intel.stix import timestamp_of
-from comity.intel.tlp import TLP2_IDS, marking_definition
+from comity.intel.tlp import RANK, TLP2_IDS, marking_definition, parse_level
 
 
 @dataclass
@@ -87,6 +89,68 @@ def export_stix(
     bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
     _audit(session, actor, "stix", recipient, collection, len(selection.rows), selection)
     return bundle, selection.withheld_list()
+
+
+EXPORT_FORMATS = ("stix", "misp")
+
+
+@dataclass
+class Export:
+    """An export's document, how many objects it holds, and what was withheld and why."""
+
+    format: str
+    document: dict[str, Any] | list[dict[str, Any]]
+    objects: int
+    withheld: list[dict[str, Any]]
+
+
+def recipient_for(
+    session: Session,
+    max_tlp: str,
+    for_peer: str | None = None,
+    collection: str | None = None,
+) -> Recipient:
+    """The recipient of an export: a file up to ``max_tlp``, or a peer under its agreement.
+
+    For a peer the lower of ``max_tlp`` and its agreement's ceiling applies; a peer without a
+    read agreement for ``collection`` gets nothing (:class:`IntelInputError`).
+    """
+    ceiling = parse_level(max_tlp)
+    if for_peer is None:
+        return Recipient.file(ceiling)
+    if collection is None:
+        raise IntelInputError(
+            "an export for a peer needs a collection: agreements are per collection"
+        )
+    peer = get_peer(session, for_peer)
+    agreement = agreement_for(session, find_collection(session, collection), peer)
+    if agreement is None or not agreement.can_read:
+        raise IntelInputError(
+            f"{peer.agency.code} has no read agreement for {collection!r}", peer=peer.agency.code
+        )
+    lower = min(ceiling, agreement.max_tlp, key=RANK.__getitem__)
+    return Recipient.peer(peer.id, peer.agency.code, lower)
+
+
+def export(
+    session: Session,
+    actor: Actor,
+    fmt: str,
+    recipient: Recipient,
+    collection: str | None = None,
+) -> Export:
+    """Export in ``fmt`` (``stix`` or ``misp``) what ``recipient`` may receive."""
+    if fmt == "stix":
+        document, withheld = export_stix(session, actor, recipient, collection)
+        return Export(fmt, document, len(document["objects"]), withheld)
+    if fmt == "misp":
+        from comity.intel.misp import export_misp
+
+        events, withheld = export_misp(session, actor, recipient, collection)
+        listed = events if isinstance(events, list) else [events]
+        count = sum(len(e.get("Event", {}).get("Attribute", [])) for e in listed)
+        return Export(fmt, events, count, withheld)
+    raise IntelInputError(f"unknown format {fmt!r}: use stix or misp", format=fmt)
 
 
 def _objects(selection: Selection, actor: Actor) -> Iterator[dict[str, Any]]:

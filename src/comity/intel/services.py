@@ -81,6 +81,12 @@ def create_collection(
     return collection
 
 
+def ensure_collection(session: Session, actor: Actor, name: str, *, title: str) -> Collection:
+    """The collection ``name``, created first if it does not exist."""
+    existing = session.scalars(select(Collection).where(Collection.name == name)).first()
+    return existing or create_collection(session, actor, name, title=title)
+
+
 def find_collection(session: Session, ref: str) -> Collection:
     """The collection named ``ref`` or with id ``ref``; :class:`NotFound` otherwise."""
     query = select(Collection).where(Collection.name == ref)

@@ -169,6 +169,7 @@ def _include_routers(app: FastAPI) -> None:
     from comity.evidence.api import router as evidence_router
     from comity.federation.api import router as federation_router
     from comity.identity.api import router as identity_router
+    from comity.intel.api import router as intel_router
     from comity.taxii.api import router as taxii_router
 
     for router in (
@@ -176,6 +177,7 @@ def _include_routers(app: FastAPI) -> None:
         federation_router,
         cases_router,
         evidence_router,
+        intel_router,
         taxii_router,
     ):
         app.include_router(router)
