@@ -1,4 +1,4 @@
-"""Commands: ``comity peer add|list|show|rotate-key|revoke-key``."""
+"""Commands: ``comity peer add|list|show|rotate-key|revoke-key|credentials``."""
 
 from __future__ import annotations
 
@@ -164,3 +164,72 @@ def peer_revoke_key(
     with acting(st) as (session, actor):
         data = revoke_peer_key(session, actor, code, fingerprint.replace(" ", ""), reason)
     emit(data, as_json, _print_peer)
+
+
+def _read_secret(path: Path, what: str) -> str:
+    """The text of ``path`` without surrounding blanks (``-``: standard input): a secret."""
+    import sys
+
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read the {what} from {path}: {exc}") from exc
+    return text.strip()
+
+
+@peer_app.command("credentials")
+def peer_credentials(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="The peer agency's code, e.g. FBI."),
+    source: Path = typer.Option(
+        None,
+        "--from",
+        help="The JSON the peer's 'comity peer add --json' printed ('-': standard input).",
+    ),
+    username: str = typer.Option(None, "--username", help="Username for HTTP Basic."),
+    password_file: Path = typer.Option(
+        None, "--password-file", help="File holding the password ('-': standard input)."
+    ),
+    token_file: Path = typer.Option(
+        None, "--token-file", help="File holding the API token ('-': standard input)."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Keep the credentials this node presents when it calls the peer (TAXII pulls).
+
+    They are what the peer's administrator got from 'comity peer add' for this node, kept in
+    keys/peers/CODE.json (mode 0600). Without options, shows which are set (never the secrets).
+    """
+    import json
+
+    from comity.federation.outgoing import (
+        Credentials,
+        credentials_from_document,
+        load_credentials,
+        set_credentials,
+    )
+
+    st = state(ctx)
+    if source is None and username is None and password_file is None and token_file is None:
+        with acting(st) as (session, actor):
+            peer = peer_for(session, actor, code)
+            data = {"peer": peer.agency.code, **load_credentials(st.settings, code).summary()}
+        emit(data, as_json)
+        return
+    if source is not None:
+        if username or password_file or token_file:
+            raise InvalidInput("give --from, or --username/--password-file/--token-file")
+        try:
+            document = json.loads(_read_secret(source, "credentials"))
+        except ValueError as exc:
+            raise InvalidInput(f"{source} is not JSON") from exc
+        credentials = credentials_from_document(document)
+    else:
+        credentials = Credentials(
+            username=username,
+            password=_read_secret(password_file, "password") if password_file else None,
+            token=_read_secret(token_file, "token") if token_file else None,
+        )
+    with acting(st) as (session, actor):
+        data = set_credentials(session, actor, st.settings, code, credentials)
+    emit(data, as_json, lambda d: console.print(f"Credentials for calling {d['peer']} kept."))

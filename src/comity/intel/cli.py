@@ -91,3 +91,7 @@ def _table(data: dict[str, Any]) -> None:
 
 intel_app.command("import")(cli_objects.import_cmd)
 intel_app.command("export")(cli_objects.export_cmd)
+
+from comity.taxii.cli import pull_cmd  # noqa: E402  (the TAXII package's command)
+
+intel_app.command("pull")(pull_cmd)

@@ -88,7 +88,11 @@ def redeem(key: bytes, token: str, expected: Position) -> int:
             "the next token is damaged or was not issued by this server"
         ) from None
     state, mac = raw[: _STATE.size], raw[_STATE.size :]
-    if len(state) != _STATE.size or not hmac.compare_digest(mac, _mac(key, state)):
+    if (
+        len(state) != _STATE.size
+        or b64u_encode(raw) != token  # one spelling only: no play in the padding bits
+        or not hmac.compare_digest(mac, _mac(key, state))
+    ):
         raise InvalidNextToken("the next token is damaged or was not issued by this server")
     version, collection, user, query, after_us = _STATE.unpack(state)
     if version != TOKEN_VERSION:

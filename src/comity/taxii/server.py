@@ -42,7 +42,14 @@ from comity.intel.services import (
     readable_by,
     writable_by,
 )
-from comity.intel.stix import ParsedObjects, check_objects, load_json, timestamp_of, version_of
+from comity.intel.stix import (
+    ParsedObjects,
+    check_objects,
+    is_identifier,
+    load_json,
+    timestamp_of,
+    version_of,
+)
 from comity.taxii.errors import InvalidEnvelope
 from comity.taxii.filters import Filters
 from comity.taxii.paging import Position, issue, redeem
@@ -116,10 +123,27 @@ def collections(session: Session, actor: Actor) -> dict[str, Any]:
 
 def collection(session: Session, actor: Actor, ref: str) -> dict[str, Any]:
     """One collection resource (by id or name); :class:`NotFound` if ``actor`` may not see it."""
+    _collection_ref(ref)
     for summary in list_collections(session, actor):
         if ref in (summary["id"], summary["name"]):
             return _collection_resource(summary)
     raise NotFound(f"no collection {ref[:100]!r}", collection=ref[:100])
+
+
+def _collection_ref(ref: str) -> str:
+    """``ref`` if it could name a collection; otherwise :class:`NotFound` before any query.
+
+    (PostgreSQL refuses text with NUL characters: such a name must not reach it.)
+    """
+    if not ref or len(ref) > 200 or not ref.isprintable():
+        raise NotFound(f"no collection {ref[:100]!r}", collection=ref[:100])
+    return ref
+
+
+def _object_ref(object_id: str | None) -> None:
+    """Refuse (404) an object id that is no STIX identifier: no such object can be stored."""
+    if object_id is not None and not is_identifier(object_id):
+        raise NotFound(f"no object {object_id[:200]!r}", object=object_id[:200])
 
 
 def _collection_resource(summary: dict[str, Any]) -> dict[str, Any]:
@@ -138,7 +162,8 @@ def _collection_resource(summary: dict[str, Any]) -> dict[str, Any]:
 
 def objects_page(session: Session, actor: Actor, ref: str, filters: Filters, key: bytes) -> Page:
     """A page of objects (``GET objects/`` and ``GET objects/{id}/``): ``(added_us, body)``."""
-    collection, recipient = readable_by(session, actor, ref)
+    collection, recipient = readable_by(session, actor, _collection_ref(ref))
+    _object_ref(filters.object_id)
     page = _page(session, actor, collection, recipient, filters, key, OBJECT_COLUMNS)
     _require_object(session, collection, recipient, filters, page)
     return page
@@ -146,13 +171,14 @@ def objects_page(session: Session, actor: Actor, ref: str, filters: Filters, key
 
 def manifest_page(session: Session, actor: Actor, ref: str, filters: Filters, key: bytes) -> Page:
     """A page of the manifest: ``(added_us, stix_id, version, spec_version)``."""
-    collection, recipient = readable_by(session, actor, ref)
+    collection, recipient = readable_by(session, actor, _collection_ref(ref))
     return _page(session, actor, collection, recipient, filters, key, MANIFEST_COLUMNS)
 
 
 def versions_page(session: Session, actor: Actor, ref: str, filters: Filters, key: bytes) -> Page:
     """A page of one object's versions: ``(added_us, version)``; every version is listed."""
-    collection, recipient = readable_by(session, actor, ref)
+    collection, recipient = readable_by(session, actor, _collection_ref(ref))
+    _object_ref(filters.object_id)
     page = _page(
         session, actor, collection, recipient, filters, key, VERSION_COLUMNS, versions=False
     )
@@ -240,7 +266,7 @@ def add_objects(
     All or nothing: an envelope with an invalid object raises
     :class:`~comity.intel.importing.ImportRefused` (HTTP 400) naming each, and stores nothing.
     """
-    collection, peer = writable_by(session, actor, ref)
+    collection, peer = writable_by(session, actor, _collection_ref(ref))
     parsed = read_envelope(data)
     request = ImportRequest(
         collection=collection.name,
@@ -353,7 +379,8 @@ def delete_object(
     A person of this node needs a contributor's role; a peer needs a write agreement and
     deletes only versions it gave. The deletion is recorded in the audit log.
     """
-    collection, peer = writable_by(session, actor, ref)
+    collection, peer = writable_by(session, actor, _collection_ref(ref))
+    _object_ref(object_id)
     scope = true() if peer is None else IntelObject.origin_peer_id == peer.id
     where = conditions(collection.id, scope, replace(filters, object_id=object_id))
     rows = session.execute(
