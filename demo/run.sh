@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The story `make demo` tells: an Indian agency hands digital evidence to a US agency
-# without breaking its chain of custody. Two nodes in two home folders, on SQLite.
+# The story `make demo` tells: an Indian agency hands digital evidence to a US agency without
+# breaking its chain of custody, and shares intelligence with it under TLP. Two nodes in two
+# home folders, on SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -127,6 +128,22 @@ fbi certificate "$FBI_ITEM" --law US-FRE-902-14 --out "$OUT/certificate-fre-902-
 step "11. Both audit logs are intact"
 cbi audit verify
 fbi audit verify
+
+step "12. Intelligence: an analyst finds the identifiers in a complaint written in Hindi"
+cbi intel extract "$ROOT/demo/data/complaint-hi.txt" --country IN
+
+step "13. CBI builds a collection: its advisory, a MISP event, MITRE ATT&CK (each TLP-marked)"
+cbi collection create fraud-infra --title "Fraud infrastructure (India-US)" --json > /dev/null
+cbi intel import "$ROOT/demo/data/advisory-in.txt" --collection fraud-infra --country IN --tlp amber
+cbi intel import "$ROOT/tests/data/intel/misp/misp.event.53d2f469-9f7f-4e40-8dc1-a721f1b223fb.json" \
+  --collection fraud-infra --tlp green
+cbi intel import "$ROOT/tests/data/intel/attack/ics-attack-15.0.json" --collection fraud-infra --tlp clear
+cbi intel import "$ROOT/demo/data/informant.txt" --collection fraud-infra --country IN --tlp red
+
+step "14. CBI shares the collection with the FBI up to TLP:AMBER; RED never leaves the node"
+cbi share --collection fraud-infra --peer FBI --read --max-tlp amber
+cbi collection list
+cbi intel export --collection fraud-infra --for-peer FBI --out "$OUT/intel-for-fbi.json"
 
 step "Done"
 echo "Everything the demo produced is in $OUT:"
