@@ -87,8 +87,15 @@ _NOT_DIGIT = re.compile(r"[^0-9]")
 @lru_cache(maxsize=1 << 16)
 def _valid_e164(candidate: str) -> bool:
     """Whether ``+<digits>`` is a valid number (cached: many written forms, one number)."""
-    number = _parse(candidate, None)
-    return number is not None and phonenumbers.is_valid_number(number)
+    if candidate.startswith(("+91", "+1")) and len(candidate) in (12, 13):
+        # India and North America: no need to parse, the country code is known.
+        code = 91 if candidate[1] == "9" else 1
+        rest = candidate[3:] if code == 91 else candidate[2:]
+        if len(rest) == 10 and rest[0] != "0":
+            number = PhoneNumber(country_code=code, national_number=int(rest))
+            return bool(phonenumbers.is_valid_number(number))
+    parsed = _parse(candidate, None)
+    return parsed is not None and phonenumbers.is_valid_number(parsed)
 
 
 def _fast(text: str, country: str | None) -> str | None:

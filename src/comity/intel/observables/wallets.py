@@ -54,14 +54,26 @@ _HEX40 = re.compile(r"0[xX][0-9a-fA-F]{40}")
 _BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")
 
 
-def _polymod(values: list[int]) -> int:
-    checksum = 1
-    for value in values:
-        top = checksum >> 25
-        checksum = (checksum & 0x1FFFFFF) << 5 ^ value
+def _generator_table() -> tuple[int, ...]:
+    table = []
+    for top in range(32):
+        value = 0
         for i in range(5):
             if (top >> i) & 1:
-                checksum ^= _BECH32_GENERATOR[i]
+                value ^= _BECH32_GENERATOR[i]
+        table.append(value)
+    return tuple(table)
+
+
+_GENERATOR_TABLE = _generator_table()
+"""The XOR of the generator terms for each value of the checksum's top five bits."""
+
+
+def _polymod(values: list[int]) -> int:
+    checksum = 1
+    table = _GENERATOR_TABLE
+    for value in values:
+        checksum = ((checksum & 0x1FFFFFF) << 5) ^ value ^ table[checksum >> 25]
     return checksum
 
 
@@ -74,8 +86,8 @@ def bech32_decode(text: str) -> tuple[str, list[int], int] | None:
 
     ``constant`` is :data:`BECH32_CONST` or :data:`BECH32M_CONST`, whichever checksum matched.
     """
-    if any(ord(ch) < 33 or ord(ch) > 126 for ch in text):
-        return None
+    if not (text.isascii() and text.isprintable()) or " " in text:
+        return None  # characters 33 to 126 only
     if text.lower() != text and text.upper() != text:
         return None  # mixed case
     text = text.lower()
