@@ -60,3 +60,26 @@ def test_recover_leaves_a_live_writer_alone(tmp_path: Path) -> None:
         staging.file("0.blob").write_bytes(b"in progress")
         store.recover(lambda addresses: set())
         assert staging.file("0.blob").read_bytes() == b"in progress"
+
+
+def test_recover_leaves_this_process_s_staging_alone_even_where_flock_does_not_exclude(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On file systems that emulate ``flock`` with per-process record locks (NFS), a process's
+    own lock never stops it; the registry of live folders still does."""
+    import fcntl
+
+    store = _store(tmp_path)
+    with store.stage() as staging:
+        staging.file("0.blob").write_bytes(b"in progress")
+        monkeypatch.setattr(fcntl, "flock", lambda fd, operation: None)
+        store.recover(lambda addresses: set())
+        assert staging.file("0.blob").read_bytes() == b"in progress"
+        monkeypatch.undo()
+    assert not staging.path.exists()
+    # Once it is closed, the same folder left behind would be recovered.
+    dead = store.staging_root / staging.path.name
+    dead.mkdir()
+    (dead / "0.blob").write_bytes(b"partial")
+    store.recover(lambda addresses: set())
+    assert not dead.exists()

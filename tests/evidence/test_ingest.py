@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from comity.cases.services import create_case
+from comity.core.errors import ConfigurationError
+from comity.core.settings import load_settings
 from comity.evidence.errors import EvidenceInputError, HashMismatch
-from comity.evidence.ingest import IngestOptions, ingest, store_for
+from comity.evidence.ingest import IngestOptions, ingest, recover_store, store_for
+from comity.evidence.intake import Intake, collect_sources
 from comity.evidence.models import Blob, CustodyEvent, EvidenceItem
 from comity.evidence.services import content_problem, custody_log, read_content
 from tests.conftest import Node
@@ -137,3 +141,82 @@ def test_a_flipped_byte_in_the_store_is_found(node: Node, tmp_path: Path) -> Non
         row = session.get_one(EvidenceItem, __import__("uuid").UUID(item["id"]))
         problem = content_problem(node.ctx, row)
     assert problem is not None and "altered" in problem
+
+
+def _staged_files(node: Node) -> list[Path]:
+    staging = node.ctx.settings.evidence_dir / "staging"
+    return sorted(p for p in staging.rglob("*") if p.is_file()) if staging.is_dir() else []
+
+
+def test_recovery_during_an_ingest_leaves_its_staging_alone(node: Node, tmp_path: Path) -> None:
+    """The ingest's own recovery, and any other, skip a staging folder that is still in use."""
+    data = os.urandom(9 << 20)  # three read buffers
+    source = tmp_path / "disk.img"
+    source.write_bytes(data)
+    seen: list[list[Path]] = []
+
+    def progress(_n: int) -> None:
+        if not seen:
+            assert recover_store(node.ctx) == []
+            seen.append(_staged_files(node))
+
+    (item,), _ = ingest(node.ctx, None, _case(node), [source], IngestOptions(), progress)
+    assert [p.name for p in seen[0]] == [".lock", "0.blob"]
+    assert item["hashes"]["sha256"] == hashlib.sha256(data).hexdigest()
+    with node.ctx.transaction() as session:
+        row = session.get_one(EvidenceItem, __import__("uuid").UUID(item["id"]))
+        assert content_problem(node.ctx, row) is None
+    assert _staged_files(node) == []
+
+
+def test_leaving_a_background_stream_early_stops_it_and_removes_its_files(
+    node: Node, tmp_path: Path
+) -> None:
+    source = tmp_path / "disk.img"
+    with source.open("wb") as handle:
+        handle.truncate(1 << 30)
+    sources, warnings = collect_sources([source])
+    started = threading.Event()
+    read: list[int] = []
+
+    def progress(n: int) -> None:
+        read.append(n)
+        started.set()
+
+    with (
+        pytest.raises(RuntimeError, match="the case check failed"),
+        Intake(node.ctx.settings, sources, warnings, IngestOptions(), progress) as intake,
+    ):
+        intake.start()
+        assert started.wait(60)
+        assert _staged_files(node)
+        raise RuntimeError("the case check failed")
+    assert sum(read) < 1 << 30  # stopped, not streamed to the end
+    assert _staged_files(node) == []
+    assert not list((node.ctx.settings.evidence_dir / "staging").iterdir())
+    assert store_for(node.ctx).listing() == []
+
+
+def test_a_failed_background_stream_raises_in_the_caller(node: Node, tmp_path: Path) -> None:
+    source = tmp_path / "a.bin"
+    source.write_bytes(b"abc")
+    sources, warnings = collect_sources([source])
+    options = IngestOptions(expected_sha256={"a.bin": "0" * 64})
+    with Intake(node.ctx.settings, sources, warnings, options) as intake:
+        intake.start()
+        with pytest.raises(HashMismatch):
+            intake.staged()
+    assert _staged_files(node) == []
+
+
+def test_no_store_is_created_outside_a_node(tmp_path: Path) -> None:
+    source = tmp_path / "a.bin"
+    source.write_bytes(b"abc")
+    sources, warnings = collect_sources([source])
+    settings = load_settings(home=tmp_path / "typo")
+    with (
+        pytest.raises(ConfigurationError, match="not initialized"),
+        Intake(settings, sources, warnings, IngestOptions()),
+    ):
+        pass
+    assert not (tmp_path / "typo").exists()

@@ -9,6 +9,14 @@ Writes are staged: a blob is written under ``staging/<ingest>/`` (locked while i
 lives), then moved into ``objects/`` inside the database transaction that records it, with a
 journal naming the moved addresses. :meth:`BlobStore.recover` removes what a killed writer left:
 dead staging folders, and objects a journal names that the database never recorded.
+
+A staging folder is live from :meth:`Staging.__enter__` to :meth:`Staging.__exit__`; its owner
+may run :meth:`BlobStore.recover` itself meanwhile (an ingest does, while its files stream in
+the background). Two things keep recovery away from a live folder: an exclusive ``flock`` on
+its lock file (``flock`` locks belong to the open file, so they exclude other processes *and*
+other opens in the same process, unlike ``fcntl``/``lockf`` record locks, which a process never
+conflicts with itself), and, for file systems that emulate ``flock`` with record locks (NFS),
+a registry of the folders this process holds, which recovery skips whatever the lock says.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import hmac
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +43,14 @@ LOCK_NAME = ".lock"
 BUILDING_PREFIX = ".building-"
 BUILDING_GRACE_SECONDS = 3600.0
 PUBLISH_LOCK = ".publish.lock"
+
+OBJECTS_DIR = "objects"
+STAGING_DIR = "staging"
+JOURNAL_DIR = "journal"
+
+_live: set[str] = set()
+"""Names of the staging folders this process holds (their names are random UUIDs)."""
+_live_lock = threading.Lock()
 
 
 def blob_address(address_key: bytes, sha256_hex: str) -> str:
@@ -54,9 +71,16 @@ class Staging:
         # the folder without its lock held (it would take it for a dead writer's).
         building = self.path.with_name(f"{BUILDING_PREFIX}{self.path.name}")
         building.mkdir(parents=True, mode=0o700)
-        self._lock_fd = os.open(building / LOCK_NAME, os.O_WRONLY | os.O_CREAT, 0o600)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        building.rename(self.path)
+        try:
+            self._lock_fd = os.open(building / LOCK_NAME, os.O_WRONLY | os.O_CREAT, 0o600)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            with _live_lock:
+                _live.add(self.path.name)
+            building.rename(self.path)
+        except BaseException:
+            self._release()
+            shutil.rmtree(building, ignore_errors=True)
+            raise
         return self
 
     def __exit__(
@@ -65,13 +89,31 @@ class Staging:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # Removed while still locked: recovery never sees the folder half-deleted and unlocked.
         shutil.rmtree(self.path, ignore_errors=True)
+        self._release()
+
+    def _release(self) -> None:
+        with _live_lock:
+            _live.discard(self.path.name)
         if self._lock_fd >= 0:
             os.close(self._lock_fd)
+            self._lock_fd = -1
 
     def file(self, name: str) -> Path:
         """A path inside the staging folder."""
         return self.path / name
+
+
+def open_staging(root: Path) -> Staging:
+    """A new staging folder in the store at ``root`` (use as a context manager).
+
+    Needs neither the address key nor the database: an ingest streams into it before either is
+    loaded.
+    """
+    for name in (OBJECTS_DIR, STAGING_DIR, JOURNAL_DIR):
+        (root / name).mkdir(parents=True, exist_ok=True, mode=0o700)
+    return Staging(root / STAGING_DIR / new_id().hex)
 
 
 class BlobStore:
@@ -80,9 +122,9 @@ class BlobStore:
     def __init__(self, root: Path, address_key: bytes) -> None:
         self.root = root
         self.address_key = address_key
-        self.objects = root / "objects"
-        self.staging_root = root / "staging"
-        self.journal_root = root / "journal"
+        self.objects = root / OBJECTS_DIR
+        self.staging_root = root / STAGING_DIR
+        self.journal_root = root / JOURNAL_DIR
 
     def address(self, sha256_hex: str) -> str:
         """The address of content with this SHA-256."""
@@ -94,9 +136,7 @@ class BlobStore:
 
     def stage(self) -> Staging:
         """Open a new staging folder (use as a context manager)."""
-        for folder in (self.objects, self.staging_root, self.journal_root):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return Staging(self.staging_root / new_id().hex)
+        return open_staging(self.root)
 
     @contextlib.contextmanager
     def publishing(self, staging: Staging, blobs: dict[str, Path]) -> Iterator[list[str]]:
@@ -170,6 +210,9 @@ class BlobStore:
                         if time.time() - folder.stat().st_mtime > BUILDING_GRACE_SECONDS:
                             shutil.rmtree(folder, ignore_errors=True)
                     continue
+                with _live_lock:
+                    if folder.name in _live:
+                        continue  # held by this process
                 lock = folder / LOCK_NAME
                 try:
                     fd = os.open(lock, os.O_WRONLY)

@@ -11,15 +11,10 @@ from rich.table import Table
 from comity.cli.common import JsonOption, acting, byte_progress, console, emit, kv, state
 from comity.core.errors import InvalidInput
 from comity.evidence import cli_packages
-from comity.evidence.ingest import (
-    DEVICE_TYPES,
-    IngestOptions,
-    collect_sources,
-    ingest,
-    item_summary,
-)
-from comity.evidence.ledger import verify_chains
-from comity.evidence.services import custody_log, get_item, list_items, verify_custody
+from comity.evidence.intake import DEVICE_TYPES, IngestOptions, Intake, collect_sources
+
+# The database layer (SQLAlchemy, the models, the services) is imported inside each command:
+# ``evidence add`` starts streaming the files before it loads it.
 
 evidence_app = typer.Typer(
     help="Digital evidence: ingest, packages, receipts.", no_args_is_help=True
@@ -127,10 +122,17 @@ def evidence_add(
         expected_sha256=expected,
     )
     st = state(ctx)
-    sources, _ = collect_sources(paths)
+    sources, warnings = collect_sources(paths)
     total = sum(s.size for s in sources)
-    with byte_progress(total, "ingesting", not as_json) as advance:
-        items, warnings = ingest(st.ctx, st.actor, case, paths, options, advance)
+    with (
+        byte_progress(total, "ingesting", not as_json) as advance,
+        Intake(st.settings, sources, warnings, options, advance) as intake,
+    ):
+        # Stream first; load the database layer and check the case while the files stream.
+        intake.start()
+        from comity.evidence.ingest import record_ingest
+
+        items, warnings = record_ingest(st.ctx, st.actor, case, intake)
 
     def human(d: dict[str, Any]) -> None:
         for w in d["warnings"]:
@@ -146,6 +148,9 @@ def evidence_add(
 @evidence_app.command("list")
 def evidence_list(ctx: typer.Context, case: str, as_json: bool = JsonOption) -> None:
     """List the evidence items of a case."""
+    from comity.evidence.ingest import item_summary
+    from comity.evidence.services import list_items
+
     st = state(ctx)
     with acting(st) as (session, actor):
         data = {"items": [item_summary(i) for i in list_items(session, actor, case)]}
@@ -164,6 +169,9 @@ def evidence_list(ctx: typer.Context, case: str, as_json: bool = JsonOption) -> 
 @evidence_app.command("show")
 def evidence_show(ctx: typer.Context, item: str, as_json: bool = JsonOption) -> None:
     """Show an item (by id or exhibit number)."""
+    from comity.evidence.ingest import item_summary
+    from comity.evidence.services import get_item
+
     st = state(ctx)
     with acting(st) as (session, actor):
         data = item_summary(get_item(session, actor, item, purpose="show"))
@@ -173,6 +181,8 @@ def evidence_show(ctx: typer.Context, item: str, as_json: bool = JsonOption) -> 
 @custody_app.command("log")
 def custody_log_cmd(ctx: typer.Context, item: str, as_json: bool = JsonOption) -> None:
     """Show an item's custody events, oldest first."""
+    from comity.evidence.services import custody_log
+
     st = state(ctx)
     with acting(st) as (session, actor):
         data = custody_log(session, actor, item)
@@ -210,6 +220,8 @@ def custody_verify(
     as_json: bool = JsonOption,
 ) -> None:
     """Prove every chain intact and every stored item unchanged; exit 1 naming the first break."""
+    from comity.evidence.services import verify_custody
+
     st = state(ctx)
     with acting(st) as (session, actor):
         report = verify_custody(st.ctx, actor, session, case, content=not skip_content)
@@ -234,4 +246,4 @@ evidence_app.command("import")(cli_packages.import_cmd)
 evidence_app.command("receipt")(cli_packages.receipt_cmd)
 evidence_app.command("unseal")(cli_packages.unseal_cmd)
 
-__all__ = ["custody_app", "evidence_app", "verify_chains"]
+__all__ = ["custody_app", "evidence_app"]
