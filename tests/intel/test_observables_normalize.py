@@ -454,6 +454,11 @@ def test_wallets_in_other_forms_and_invalid_ones() -> None:
     assert value("cryptocurrency-wallet", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy").startswith("btc:3")
     tron = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"
     assert value("cryptocurrency-wallet", f"tron:{tron}") == f"trx:{tron}"
+    # A Tron address may begin like a bech32 testnet one ("TB1…"): its checksum decides.
+    tb1 = "TB1JFrgabnjSud3Q2ZuwkLymYbSv1vCRpS"
+    assert value("cryptocurrency-wallet", tb1) == f"trx:{tb1}"
+    mixed_case = "bc1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4"
+    assert "case" in (invalid("cryptocurrency-wallet", mixed_case).reason or "")
     mixed = invalid("cryptocurrency-wallet", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD")
     assert "EIP-55" in (mixed.reason or "")
     assert mixed.value == "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"

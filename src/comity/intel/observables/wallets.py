@@ -220,21 +220,26 @@ def _wallet(text: str) -> tuple[str, str, str | None]:
         if mixed and body != checksummed:
             return "eth", text, "the EIP-55 checksum (mixed case) does not match"
         return "eth", "0x" + checksummed, None
+    tron_shaped = text.startswith("T") and len(text) == 34 and _BASE58.fullmatch(text)
+    if tron_shaped:
+        payload = _base58check(text)
+        if payload is not None and len(payload) == 21 and payload[0] == 0x41:
+            return "trx", text, None
     lower = text.lower()
-    if lower.startswith(("bc1", "tb1", "bcrt1")):
+    if lower.startswith(("bc1", "tb1", "bcrt1")) and not tron_shaped:
+        if text not in (lower, text.upper()):
+            return "btc", text, "a bech32 address is all lower case or all upper case"
         hrp = lower[: lower.index("1")]
         if decode_segwit(hrp, text) is None:
             return "btc", text, "not a valid bech32/bech32m segwit address"
         if hrp != "bc":
             return "btc", lower, "a Bitcoin testnet address"
         return "btc", lower, None
-    if text.startswith("T") and len(text) == 34:
+    if tron_shaped:
         payload = _base58check(text)
         if payload is None:
             return "trx", text, "the base58check checksum does not match"
-        if len(payload) != 21 or payload[0] != 0x41:
-            return "trx", text, "not a Tron address (version byte 0x41)"
-        return "trx", text, None
+        return "trx", text, "not a Tron address (version byte 0x41)"
     if text[:1] in ("1", "3", "m", "n", "2") and 25 <= len(text) <= 35:
         return "btc", text, _bitcoin_base58(text)
     return "", text, "not a Bitcoin, Ethereum or Tron address"
