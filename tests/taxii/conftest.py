@@ -85,7 +85,10 @@ class TaxiiServer:
         code = f"P{uuid.uuid4().hex[:8].upper()}"
         with self.ctx.transaction() as session:
             result = add_peer(
-                session, resolve_actor(session, None), code=code, agency=f"Agency {code}",
+                session,
+                resolve_actor(session, None),
+                code=code,
+                agency=f"Agency {code}",
                 country="US",
             )
         creds = result["credentials"]
@@ -97,7 +100,12 @@ class TaxiiServer:
         """Make a sharing agreement."""
         with self.ctx.transaction() as session:
             share(
-                session, resolve_actor(session, None), name, peer.code, read=read, write=write,
+                session,
+                resolve_actor(session, None),
+                name,
+                peer.code,
+                read=read,
+                write=write,
                 max_tlp=tlp,
             )
 
@@ -161,9 +169,7 @@ def taxii(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ta
     settings, schema = new_node_settings(backend, base / "cbi", max_request_bytes=REQUEST_LIMIT)
     ctx = NodeContext(settings)
     try:
-        summary = init_node(
-            ctx, agency="Central Bureau of Investigation", code="CBI", country="IN"
-        )
+        summary = init_node(ctx, agency="Central Bureau of Investigation", code="CBI", country="IN")
         from comity.web.app import create_app
 
         server, thread, url = start_server(create_app(settings, ctx))

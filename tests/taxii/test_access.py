@@ -192,9 +192,7 @@ def test_status_is_visible_to_its_requester_only(taxii: TaxiiServer) -> None:
     taxii.share(name, writer, read=True, write=True)
     taxii.share(name, other, read=True, write=True)
     url = f"{taxii.root}collections/{taxii.collection_id(name)}/"
-    status = Collection(url, auth=TokenAuth(writer.token)).add_objects(
-        {"objects": [indicator()]}
-    )
+    status = Collection(url, auth=TokenAuth(writer.token)).add_objects({"objects": [indicator()]})
     assert ApiRoot(taxii.root, auth=TokenAuth(writer.token)).get_status(status.id).status
     with pytest.raises(HTTPError) as refused:
         ApiRoot(taxii.root, auth=TokenAuth(other.token)).get_status(status.id)

@@ -45,9 +45,7 @@ def stored_count(taxii: TaxiiServer, name: str) -> int:
     with taxii.ctx.transaction() as session:
         collection = find_collection(session, name)
         return int(
-            session.scalar(
-                select(func.count()).where(IntelObject.collection_id == collection.id)
-            )
+            session.scalar(select(func.count()).where(IntelObject.collection_id == collection.id))
             or 0
         )
 
@@ -132,9 +130,7 @@ def test_next_token_from_another_query_caller_or_collection_or_tampered(
             admin.get(base, params={"limit": 2, "next": token, "match[type]": "indicator"}),
             admin.get(base, params={"next": token, "added_after": "2020-01-01T00:00:00Z"}),
             admin.get(f"/taxii2/comity/collections/{name}/manifest/", params={"next": token}),
-            admin.get(
-                f"/taxii2/comity/collections/{other_name}/objects/", params={"next": token}
-            ),
+            admin.get(f"/taxii2/comity/collections/{other_name}/objects/", params={"next": token}),
         ]
         tampered = [
             token[:-1] + ("A" if token[-1] != "A" else "B"),

@@ -16,7 +16,7 @@ from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
 from comity.identity.audit import verify_audit
 from comity.identity.models import AuditEvent
-from tests.taxii.conftest import TAXII, TaxiiServer, envelope, indicator
+from tests.taxii.conftest import TAXII, TaxiiServer, indicator
 
 
 def collection_client(taxii: TaxiiServer, name: str, token: str | None = None) -> Collection:

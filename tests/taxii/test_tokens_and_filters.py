@@ -81,9 +81,7 @@ def test_a_token_from_another_key_or_garbage_is_refused() -> None:
 
 
 def test_query_hash_ignores_limit_next_and_value_order() -> None:
-    a = parse_filters(
-        [("match[type]", "indicator,malware"), ("limit", "5")], Endpoint.OBJECTS
-    )
+    a = parse_filters([("match[type]", "indicator,malware"), ("limit", "5")], Endpoint.OBJECTS)
     b = parse_filters(
         [("match[type]", "malware"), ("match[type]", "indicator"), ("next", "x")],
         Endpoint.OBJECTS,

@@ -233,11 +233,12 @@ def _pull_collection(
 ) -> int | None:
     """Fetch and store pages until the peer has no more; return the pages still allowed."""
     next_token: str | None = None
+    since = state.cursor  # a next token goes with the filters of the request that gave it
     while pages_left is None or pages_left > 0:
         page = client.objects(
             root,
             state.remote_id,
-            added_after=None if next_token else state.cursor,
+            added_after=since if next_token else state.cursor,
             limit=options.limit,
             next_token=next_token,
         )
@@ -249,10 +250,16 @@ def _pull_collection(
             pages_left -= 1
         if progress is not None:
             progress(state)
+        if not stored:  # another pull moved the cursor: ask again from where it is now
+            next_token, since = None, state.cursor
+            continue
         if not page.more:
             state.complete = True
             break
-        next_token = page.next if stored else None
+        if page.next is not None:
+            next_token = page.next
+        else:
+            next_token, since = None, state.cursor
     return pages_left
 
 
