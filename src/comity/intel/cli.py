@@ -73,8 +73,11 @@ def _table(data: dict[str, Any]) -> None:
         console.print("no observables found")
         return
     table = Table(show_lines=False)
-    for column in ("type", "value", "raw", "offsets", "valid"):
-        table.add_column(column, overflow="fold")
+    table.add_column("type", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("raw", overflow="fold")
+    table.add_column("offsets", no_wrap=True)
+    table.add_column("valid", overflow="fold")
     for row in rows:
         valid = Text("yes", style="green") if row["valid"] else Text(f"no: {row['reason']}", "red")
         table.add_row(
