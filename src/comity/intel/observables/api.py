@@ -20,7 +20,7 @@ from comity.intel.observables.model import Observable
 from comity.intel.observables.registry import REGISTRY
 
 CACHE_SIZE = 1 << 18
-"""How many ``(type, raw, country)`` results the cache keeps (about 70 MB when full)."""
+"""How many ``(type, raw, country)`` results the cache keeps (about 90 MB when full)."""
 
 MAX_CACHED_LENGTH = 256
 """Longer inputs are normalized every time instead of filling the cache."""
