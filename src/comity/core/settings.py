@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         default=50,
         description="an identifier known from more places than this is not correlated further",
     )
+    warninglists_skip: list[str] | None = Field(
+        default=None,
+        description="MISP warning lists not used (folder names; '*': all); default: the "
+        "million-entry popularity lists and cloud providers' address ranges",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -170,6 +170,9 @@ def store(
     if rows:
         insert_many(session, IntelObject, rows)
         locked.last_added_us = next_us - 1
+    from comity.intel.records import index_node_records
+
+    index_node_records(session)  # evidence and cases first, so new identifiers match them too
     matches = index(session, _normalized(refs, request.country))
     record.added, record.unchanged, record.failed = len(rows), unchanged, len(parsed.rejected)
     record.details = {

@@ -159,3 +159,17 @@ class PullCursor(IdMixin, Base):
     collection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intel_collections.id"))
     added_after: Mapped[str | None] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IndexWatermark(Base):
+    """How far the observable index has read one kind of the node's own records.
+
+    ``source`` is ``evidence`` (evidence items, by ``created_at``) or ``case`` (cases, by
+    ``updated_at``); :func:`comity.intel.records.index_node_records` reads what is newer.
+    """
+
+    __tablename__ = "intel_index_watermarks"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
