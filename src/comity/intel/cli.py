@@ -98,3 +98,7 @@ intel_app.command("export")(cli_objects.export_cmd)
 from comity.taxii.cli import pull_cmd  # noqa: E402  (the TAXII package's command)
 
 intel_app.command("pull")(pull_cmd)
+
+from comity.intel import cli_search  # noqa: E402  (search lives in its own module)
+
+intel_app.command("search")(cli_search.search_cmd)
