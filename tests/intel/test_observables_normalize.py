@@ -575,3 +575,19 @@ def test_more_organization_names_and_invalid_names() -> None:
     )
     assert invalid("person-name", "12345").reason == "a name has letters"
     assert invalid("organization-name", "...").value == ""
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "comity.intel.observables.model",
+        "comity.intel.observables.api",
+        "comity.intel.observables.extract",
+    ],
+)
+def test_the_docstring_examples_hold(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

@@ -33,7 +33,13 @@ _COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 @lru_cache(maxsize=1024)
 def check_country(country: str) -> str:
-    """``country`` as an upper-case ISO 3166-1 alpha-2 code (raises ``UnknownCountry``)."""
+    """``country`` as an upper-case ISO 3166-1 alpha-2 code (raises ``UnknownCountry``).
+
+    ::
+
+        check_country(" in ")   # 'IN'
+        check_country("XX")     # UnknownCountry
+    """
     code = country.strip().upper()
     if code not in _COUNTRIES:
         raise UnknownCountry(
@@ -85,11 +91,21 @@ def normalize(type: str, raw: str, *, country: str | None = None) -> Observable:
 
 
 def cache_clear() -> None:
-    """Empty the normalization cache (benchmarks and tests measure cold runs with it)."""
+    """Empty the normalization cache (benchmarks and tests measure cold runs with it).
+
+    ::
+
+        cache_clear(); cache_info()   # (0, 0, 262144, 0)
+    """
     _cached.cache_clear()
 
 
 def cache_info() -> tuple[int, int, int | None, int]:
-    """``(hits, misses, maxsize, currsize)`` of the normalization cache."""
+    """``(hits, misses, maxsize, currsize)`` of the normalization cache.
+
+    ::
+
+        hits, misses, maxsize, size = cache_info()
+    """
     info = _cached.cache_info()
     return info.hits, info.misses, info.maxsize, info.currsize

@@ -49,14 +49,26 @@ ACCOUNT_DIGITS = (9, 18)
 
 
 def iban_checksum_ok(iban: str) -> bool:
-    """Whether a compact, upper-case IBAN passes the ISO 7064 mod-97-10 check."""
+    """Whether a compact, upper-case IBAN passes the ISO 7064 mod-97-10 check.
+
+    ::
+
+        iban_checksum_ok("GB29NWBK60161331926819")   # True
+        iban_checksum_ok("GB28NWBK60161331926819")   # False
+    """
     moved = iban[4:] + iban[:4]
     digits = "".join(str(int(ch, 36)) for ch in moved)
     return int(digits) % 97 == 1
 
 
 def check_iban(compact: str) -> str | None:
-    """Why a compact upper-case IBAN is invalid (``None`` when it is valid)."""
+    """Why a compact upper-case IBAN is invalid (``None`` when it is valid).
+
+    ::
+
+        check_iban("GB29NWBK60161331926819")   # None
+        check_iban("GB29NWBK6016133192681")    # 'an IBAN of GB has 22 characters, not 21'
+    """
     if not _IBAN_SHAPE.fullmatch(compact):
         return "not shaped like an IBAN"
     expected = IBAN_LENGTHS.get(compact[:2])

@@ -86,7 +86,13 @@ def platform_of_host(host: str) -> str | None:
 
 
 def handle_from_url(url: str) -> tuple[str, str] | None:
-    """``(platform, handle)`` from a profile URL, or ``None`` when it is not one."""
+    """``(platform, handle)`` from a profile URL, or ``None`` when it is not one.
+
+    ::
+
+        handle_from_url("https://t.me/CBI_Desk")        # ('telegram', 'cbi_desk')
+        handle_from_url("https://t.me/joinchat/AbCd")   # None (an invite, not a profile)
+    """
     if "://" not in url:
         url = "https://" + url.lstrip("/")
     try:

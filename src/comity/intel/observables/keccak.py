@@ -183,7 +183,12 @@ def _sponge(data: bytes, pad: int, rate: int = 136, out: int = 32) -> bytes:
 
 
 def keccak256(data: bytes) -> bytes:
-    """The Keccak-256 digest of ``data`` (Ethereum's hash)."""
+    """The Keccak-256 digest of ``data`` (Ethereum's hash).
+
+    ::
+
+        keccak256(b"abc").hex()[:8]   # '4e03657a'
+    """
     return _sponge(data, 0x01)
 
 

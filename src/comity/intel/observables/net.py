@@ -45,7 +45,12 @@ DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21, "ws": 80, "wss": 443}
 
 @cache
 def public_suffixes() -> PublicSuffixList:
-    """The bundled Public Suffix List (ICANN and private sections), loaded once, offline."""
+    """The bundled Public Suffix List (ICANN and private sections), loaded once, offline.
+
+    ::
+
+        public_suffixes().publicsuffix("scam.github.io")   # 'github.io'
+    """
     return PublicSuffixList(accept_unknown=False)
 
 

@@ -60,7 +60,13 @@ def _parse(number: str, region: str | None) -> PhoneNumber | None:
 
 
 def is_known_short_code(digits: str, region: str) -> bool:
-    """Whether ``digits`` is a valid short code (helpline, emergency number) in ``region``."""
+    """Whether ``digits`` is a valid short code (helpline, emergency number) in ``region``.
+
+    ::
+
+        is_known_short_code("1930", "IN")   # True (cyber-crime helpline)
+        is_known_short_code("2024", "IN")   # False
+    """
     if digits in KNOWN_SHORT_CODES.get(region, ()):
         return True
     number = _parse(digits, region)

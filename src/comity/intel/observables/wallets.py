@@ -84,7 +84,9 @@ def _hrp_expand(hrp: str) -> list[int]:
 def bech32_decode(text: str) -> tuple[str, list[int], int] | None:
     """Decode a bech32 or bech32m string: ``(hrp, data, constant)``, ``None`` when invalid.
 
-    ``constant`` is :data:`BECH32_CONST` or :data:`BECH32M_CONST`, whichever checksum matched.
+    ``constant`` is :data:`BECH32_CONST` or :data:`BECH32M_CONST`, whichever checksum matched::
+
+        hrp, data, constant = bech32_decode("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")
     """
     if not (text.isascii() and text.isprintable()) or " " in text:
         return None  # characters 33 to 126 only
@@ -125,7 +127,10 @@ def decode_segwit(hrp: str, address: str) -> tuple[int, bytes] | None:
     """Decode a segwit address for ``hrp`` (``bc``, ``tb``): ``(version, program)`` or ``None``.
 
     Follows BIP-173 and BIP-350: version 0 needs a bech32 checksum and a 20- or 32-byte
-    program, versions 1 to 16 a bech32m checksum and 2 to 40 bytes.
+    program, versions 1 to 16 a bech32m checksum and 2 to 40 bytes::
+
+        decode_segwit("bc", "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0")
+        #  (1, b'y\xbef~...')  -- Taproot
     """
     decoded = bech32_decode(address)
     if decoded is None or decoded[0] != hrp or not decoded[1]:
@@ -145,7 +150,12 @@ def decode_segwit(hrp: str, address: str) -> tuple[int, bytes] | None:
 
 
 def bech32_encode(hrp: str, data: list[int], constant: int) -> str:
-    """Encode 5-bit ``data`` under ``hrp`` with a bech32 or bech32m checksum (``constant``)."""
+    """Encode 5-bit ``data`` under ``hrp`` with a bech32 or bech32m checksum (``constant``).
+
+    ::
+
+        bech32_encode("a", [], BECH32M_CONST)   # 'a1lqfn3a'
+    """
     values = _hrp_expand(hrp) + data
     polymod = _polymod([*values, 0, 0, 0, 0, 0, 0]) ^ constant
     checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
@@ -177,7 +187,13 @@ def _regroup(data: list[int]) -> list[int]:
 
 
 def eip55(hex40: str) -> str:
-    """The EIP-55 checksummed form of a 40-hex-digit Ethereum address (without ``0x``)."""
+    """The EIP-55 checksummed form of a 40-hex-digit Ethereum address (without ``0x``).
+
+    ::
+
+        eip55("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed")
+        #  '5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed'
+    """
     return _eip55(hex40.lower())
 
 
