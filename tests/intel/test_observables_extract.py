@@ -215,6 +215,11 @@ def test_an_unknown_country_is_refused() -> None:
 def test_empty_and_plain_texts() -> None:
     assert extract("") == []
     assert extract("Nothing here but words, a date 12.03.2026 and Rs. 5,000.") == []
+    ordinary = (
+        "E.g. Rs.500 was paid, i.e. to Mr.sharma; see invoice.pdf, report.zip, main.py and "
+        "Node.js at 10:30:45 or 10.30 a.m. :: version 2.4.1 :: U.S. :: FIR No. 123/2026"
+    )
+    assert extract(ordinary, country="IN") == []
 
 
 FILLER = st.lists(

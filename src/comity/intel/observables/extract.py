@@ -277,6 +277,9 @@ def _find_ips(text: str, country: str | None, out: list[_Candidate]) -> None:
     for match in IPV4_RE.finditer(text):
         _add(out, "ipv4-addr", *match.span())
     for match in IPV6_RE.finditer(text):
+        groups = [g for g in match.group(0).split("/")[0].split(":") if g]
+        if len(groups) < 2:  # "::", "1::", "::1": punctuation or loopback, not indicators
+            continue
         if _check("ipv6-addr", match.group(0)).valid:
             _add(out, "ipv6-addr", *match.span())
 
