@@ -145,6 +145,35 @@ cbi share --collection fraud-infra --peer FBI --read --max-tlp amber
 cbi collection list
 cbi intel export --collection fraud-infra --for-peer FBI --out "$OUT/intel-for-fbi.json"
 
+step "15. The FBI's own case names the caller's number as a US victim wrote it"
+fbi case create --title "Customs-impersonation calls to seniors in Ohio" \
+  --summary "Victim paid \$9,000 in gift cards after calls from 011 91 98765 43210." \
+  --jurisdiction US --jurisdiction IN --offence "US:18 U.S.C. 1343" --json > /dev/null
+fbi case list
+
+step "16. The FBI pulls what the CBI shares, over TAXII 2.1 (RED and out-of-agreement stay behind)"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cbi serve --port "$PORT" > "$OUT/cbi-serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$PORT/taxii2/" -o /dev/null -w '' 2>/dev/null && break
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/taxii2/")" = "401" ] && break
+  sleep 0.2
+done
+fbi peer credentials CBI --from "$OUT/cbi-peer-fbi.json" > /dev/null
+fbi intel pull CBI --url "http://127.0.0.1:$PORT"
+echo "pulling again fetches only what is new:"
+fbi intel pull CBI --url "http://127.0.0.1:$PORT"
+kill $SERVER; wait $SERVER 2>/dev/null || true
+trap - EXIT
+
+step "17. One search shows the FBI's case and the CBI's intelligence on the same number"
+fbi intel search "011 91 98765 43210" --country US
+
+step "18. The FBI may not pass on what the CBI shared under TLP:AMBER"
+fbi intel export --max-tlp amber+strict --out "$OUT/fbi-export.json"
+
 step "Done"
 echo "Everything the demo produced is in $OUT:"
 ls -1 "$OUT"
