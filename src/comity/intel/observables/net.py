@@ -85,6 +85,8 @@ def host_to_ascii(host: str) -> tuple[str, str | None]:
 
 
 def _is_ip(host: str) -> bool:
+    if ":" not in host and not host[-1:].isdigit():
+        return False  # a host name: its last label is never all digits
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -149,10 +151,11 @@ def _canonical_host(host: str) -> tuple[str, str | None]:
             return f"[{ipaddress.IPv6Address(host).compressed}]", None
         except ValueError:
             return f"[{host}]", "not a valid IPv6 address"
-    try:
-        return str(ipaddress.IPv4Address(host)), None
-    except ValueError:
-        pass
+    if host[-1:].isdigit():
+        try:
+            return str(ipaddress.IPv4Address(host)), None
+        except ValueError:
+            pass
     ascii_host, reason = host_to_ascii(host)
     if reason is None:
         reason = _suffix_reason(ascii_host)
@@ -161,7 +164,12 @@ def _canonical_host(host: str) -> tuple[str, str | None]:
     return ascii_host, reason
 
 
+_ALREADY_SAFE = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~?-]*")
+
+
 def _quote(part: str, safe: str) -> str:
+    if _ALREADY_SAFE.fullmatch(part) and ("?" not in part or "?" in safe):
+        return part  # nothing to escape, no escapes to upper-case
     part = quote(part, safe=safe + "%")
     return _ESCAPE.sub(lambda m: m.group(0).upper(), part) if "%" in part else part
 
