@@ -35,6 +35,7 @@ Shape (``comity intel search VALUE --json`` prints it)::
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import defaultdict
 from typing import Any, Final
@@ -78,6 +79,8 @@ _ORDER: Final = (
 """Types tried, in this order, when extraction does not recognize the whole value."""
 
 _NAMES: Final = ("person-name", "organization-name")
+_NAME_LIKE: Final = re.compile(r"[^\W\d_][^\W\d_ .'-]*(?:[ .'-]+[^\W\d_]+)*\.?")
+"""Words of letters (any script) with spaces, dots, apostrophes, hyphens: maybe a name."""
 
 
 def interpret(raw: str, country: str | None) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
@@ -104,9 +107,9 @@ def interpret(raw: str, country: str | None) -> tuple[list[tuple[str, str]], lis
             observable = normalize(obs_type, text, country=country)
             if observable.valid and (obs_type != "url" or "/" in text):
                 found.append((obs_type, observable.value))
-        if not found:
+        if not found and not not_valid:
             candidates = ["user-account"] if text[:1] == "@" or ":" in text else []
-            candidates += [*_NAMES] if any(c.isalpha() for c in text) else []
+            candidates += [*_NAMES] if _NAME_LIKE.fullmatch(text) else []
             for obs_type in candidates:
                 observable = normalize(obs_type, text, country=country)
                 if observable.valid:
