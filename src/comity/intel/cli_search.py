@@ -86,7 +86,8 @@ def _row(table: Table, *cells: str) -> None:
 
 
 def _table(places: list[dict[str, Any]]) -> Table:
-    table = Table("#", "kind", "where", "agency", "TLP", "details")
+    table = Table("#", "kind", "where", "agency", "TLP")
+    table.add_column("details", overflow="fold")
     for place in places:
         if place["kind"] == "intel":
             for holding in place["in"] or [{}]:
@@ -97,7 +98,7 @@ def _table(places: list[dict[str, Any]]) -> Table:
                     holding.get("collection", ""),
                     holding.get("from_agency", place["agency"]),
                     holding.get("tlp", ""),
-                    f"{place['stix_id']} ({holding.get('source', '')})",
+                    f"{place['stix_id']}, from {holding.get('source', '?')}",
                 )
         elif place["kind"] == "evidence":
             _row(
