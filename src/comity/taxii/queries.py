@@ -21,6 +21,8 @@ Everything that decides what a caller receives is in the ``WHERE`` clause, so a 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -67,28 +69,55 @@ def version_key_sql(column: ColumnElement[str] | InstrumentedAttribute[str]) -> 
     )
 
 
-def visible(recipient: Recipient | None) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class Scope:
+    """The rows a caller may see (or act on) in a collection.
+
+    ``Scope()``: every row (a person of this node); ``Scope(recipient)``: what
+    :func:`comity.intel.policy.releasable` releases to that peer; ``Scope(own=peer_id)``:
+    the rows that peer gave (what it may delete).
+    """
+
+    recipient: Recipient | None = None
+    own: uuid.UUID | None = None
+
+    def condition(self, table: Any = None) -> ColumnElement[bool]:
+        """The SQL condition on :class:`IntelObject` (or on an alias ``table`` of its table)."""
+        if self.own is not None:
+            condition: ColumnElement[bool] = IntelObject.origin_peer_id == self.own
+        elif self.recipient is not None:
+            condition = releasable(self.recipient)
+        else:
+            return true()
+        return condition if table is None else ClauseAdapter(table).traverse(condition)
+
+
+def visible(recipient: Recipient | None) -> Scope:
     """What the caller may receive: everything for a person here, the TLP rules for a peer."""
-    return true() if recipient is None else releasable(recipient)
+    return Scope(recipient)
 
 
-def _other_version_exists(scope: ColumnElement[bool], later: bool) -> ColumnElement[bool]:
-    """A later (or earlier) version of the same object in the same collection, in scope too."""
+@lru_cache(maxsize=256)
+def _other_version_exists(scope: Scope, later: bool) -> ColumnElement[bool]:
+    """A later (or earlier) version of the same object in the same collection, in scope too.
+
+    Built once per scope (adapting the conditions to the alias costs milliseconds); SQL
+    constructs are immutable, so the same one serves every request.
+    """
     other = TABLE.alias("other_version")
-    adapt = ClauseAdapter(other)
     mine = version_key_sql(IntelObject.version)
-    theirs = adapt.traverse(version_key_sql(IntelObject.version))
+    theirs = ClauseAdapter(other).traverse(version_key_sql(IntelObject.version))
     return exists(
         select(literal(1)).where(
             other.c.stix_id == IntelObject.stix_id,
             other.c.collection_id == IntelObject.collection_id,
             theirs > mine if later else theirs < mine,
-            adapt.traverse(scope),
+            scope.condition(other),
         )
     )
 
 
-def version_condition(filters: Filters, scope: ColumnElement[bool]) -> ColumnElement[bool]:
+def version_condition(filters: Filters, scope: Scope) -> ColumnElement[bool]:
     """The rows ``match[version]`` selects among the rows ``scope`` lets the caller see."""
     wanted = filters.versions
     if wanted.all:
@@ -106,7 +135,7 @@ def version_condition(filters: Filters, scope: ColumnElement[bool]) -> ColumnEle
 
 def conditions(
     collection_id: uuid.UUID,
-    scope: ColumnElement[bool],
+    scope: Scope,
     filters: Filters,
     *,
     versions: bool = True,
@@ -115,7 +144,10 @@ def conditions(
 
     ``scope`` is what the caller may see (:func:`visible`), or act on.
     """
-    where: list[ColumnElement[bool]] = [IntelObject.collection_id == collection_id, scope]
+    where: list[ColumnElement[bool]] = [
+        IntelObject.collection_id == collection_id,
+        scope.condition(),
+    ]
     if not filters.spec_version_matches:
         where.append(false())
     if filters.object_id is not None:
@@ -131,7 +163,7 @@ def conditions(
 
 def page_query(
     collection_id: uuid.UUID,
-    scope: ColumnElement[bool],
+    scope: Scope,
     filters: Filters,
     *,
     after_us: int,
@@ -163,7 +195,7 @@ def exists_query(
         .where(
             IntelObject.collection_id == collection_id,
             IntelObject.stix_id == object_id,
-            visible(recipient),
+            visible(recipient).condition(),
         )
         .limit(1)
     )

@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from sqlalchemy import delete, select, true
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from comity.core.errors import NotFound, PermissionDenied
@@ -57,6 +57,7 @@ from comity.taxii.queries import (
     MANIFEST_COLUMNS,
     OBJECT_COLUMNS,
     VERSION_COLUMNS,
+    Scope,
     conditions,
     exists_query,
     page_query,
@@ -215,7 +216,7 @@ def _page(
         columns=columns,
         versions=versions,
     )
-    rows = list(session.execute(query).all())
+    rows = list(session.connection().execute(query).all())
     more = len(rows) > filters.limit
     del rows[filters.limit :]
     token = None
@@ -381,7 +382,7 @@ def delete_object(
     """
     collection, peer = writable_by(session, actor, _collection_ref(ref))
     _object_ref(object_id)
-    scope = true() if peer is None else IntelObject.origin_peer_id == peer.id
+    scope = Scope() if peer is None else Scope(own=peer.id)
     where = conditions(collection.id, scope, replace(filters, object_id=object_id))
     rows = session.execute(
         select(IntelObject.seq, IntelObject.version, IntelObject.added_us).where(*where)
