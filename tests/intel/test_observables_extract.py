@@ -191,6 +191,15 @@ def test_without_a_country_only_international_numbers_are_found() -> None:
     ]
 
 
+def test_a_phone_number_before_an_ifsc_is_not_its_account() -> None:
+    text = "Call +91 98765 43210 , SBIN0001234:12345678901 or A/c 1112223334 IFSC UTIB0001122"
+    assert [(f.type, f.value) for f in extract(text, country="IN")] == [
+        ("phone-number", "+919876543210"),
+        ("bank-account", "SBIN0001234:12345678901"),
+        ("bank-account", "UTIB0001122:1112223334"),
+    ]
+
+
 def test_several_numbers_in_one_run_are_split() -> None:
     found = extract("Numbers: 98765 43210 91234 56789", country="IN")
     assert [f.value for f in found] == ["+919876543210", "+919123456789"]
@@ -229,30 +238,31 @@ FILLER = st.lists(
 ).map(lambda words: f" {' '.join(words)} ")
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(
-            [
-                ("+91 98765 43210", "phone-number", "+919876543210"),
-                ("९८७६५४३२१०", "phone-number", "+919876543210"),
-                ("fraud.kyc@okaxis", "upi-id", "fraud.kyc@okaxis"),
-                ("rahul.v[at]gmail[.]com", "email-addr", "rahul.v@gmail.com"),
-                ("SBIN0001234:12345678901", "bank-account", "SBIN0001234:12345678901"),
-                ("scam[.]github[.]io", "domain-name", "scam.github.io"),
-                ("203.0.113[.]7", "ipv4-addr", "203.0.113.7"),
-                (
-                    "5d41402abc4b2a76b9719d911017c592",
-                    "file-md5",
-                    "5d41402abc4b2a76b9719d911017c592",
-                ),
-                ("@cyber_dost", "user-account", "@cyber_dost"),
-            ]
-        ),
-        min_size=1,
-        max_size=5,
+EMBEDDABLE = [
+    ("+91 98765 43210", "phone-number", "+919876543210"),
+    ("९८७६५४३२१०", "phone-number", "+919876543210"),
+    ("(415) 555-2671", "phone-number", "+914155552671"),
+    ("fraud.kyc@okaxis", "upi-id", "fraud.kyc@okaxis"),
+    ("rahul.v[at]gmail[.]com", "email-addr", "rahul.v@gmail.com"),
+    ("SBIN0001234:12345678901", "bank-account", "SBIN0001234:12345678901"),
+    ("GB29 NWBK 6016 1331 9268 19", "bank-account", "GB29NWBK60161331926819"),
+    ("scam[.]github[.]io", "domain-name", "scam.github.io"),
+    ("203.0.113[.]7", "ipv4-addr", "203.0.113.7"),
+    ("5d41402abc4b2a76b9719d911017c592", "file-md5", "5d41402abc4b2a76b9719d911017c592"),
+    ("@cyber_dost", "user-account", "@cyber_dost"),
+    (
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "cryptocurrency-wallet",
+        "eth:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
     ),
-    st.lists(FILLER, min_size=6, max_size=6),
+    ("hxxps://evil[.]example[.]com/x", "url", "https://evil.example.com/x"),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(EMBEDDABLE), min_size=1, max_size=6),
+    st.lists(FILLER, min_size=7, max_size=7),
 )
 def test_observables_embedded_in_any_text_are_found_where_they_are(
     items: list[tuple[str, str, str]], fillers: list[str]
@@ -263,8 +273,11 @@ def test_observables_embedded_in_any_text_are_found_where_they_are(
         start = len(text)
         text += raw + fillers[i + 1]
         expected.append((type_, value, start, start + len(raw)))
+        if type_ == "url":  # its host, reported too
+            host = raw.index("evil")
+            expected.append(("domain-name", "example.com", start + host, start + len(raw) - 2))
     found = [(f.type, f.value, f.start, f.end) for f in extract(text, country="IN")]
-    assert found == expected, text
+    assert found == sorted(expected, key=lambda x: (x[2], -x[3])), text
 
 
 ADVERSARIAL = {

@@ -68,7 +68,10 @@ SHORT_CUE = re.compile(
     r"|कॉल|डायल|हेल्पलाइन|नंबर|नम्बर|फोन|फ़ोन|संपर्क"
 )
 IFSC_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{4}[0Oo][A-Za-z0-9]{6}(?![A-Za-z0-9])")
-ACCOUNT_RE = re.compile(r"(?<![0-9])\d(?:[ -]?\d){8,17}(?![0-9])")
+ACCOUNT_RE = re.compile(
+    # not the tail of a longer number written in groups ("+91 98765 43210")
+    r"(?<![0-9+])(?<![0-9+][ -])\d(?:[ -]?\d){8,17}(?![0-9])"
+)
 ACCOUNT_CUE_RE = re.compile(
     r"(?<![A-Za-z])(?:(?i:a/c|acct|account)|खाता)"
     r"(?:\s*+(?:(?i:no|number|num)|संख्या|नंबर|क्रमांक))?\.?+\s*+[:#-]?+\s*+"
@@ -367,7 +370,9 @@ def _iban_end(text: str, start: int, end: int) -> int | None:
 
 
 def _account_near(text: str, s: int, e: int) -> tuple[int, int] | None:
-    """The span from an account number to the IFSC at ``text[s:e]`` (either order)."""
+    """The span from an account number to the IFSC at ``text[s:e]`` (either order, the
+    nearer when there is one on each side), or ``None``."""
+    spans: list[tuple[int, int, int]] = []  # (gap, start, end)
     before = text[max(0, s - 80) : s]
     accounts = list(ACCOUNT_RE.finditer(before))
     if accounts:
@@ -375,12 +380,15 @@ def _account_near(text: str, s: int, e: int) -> tuple[int, int] | None:
         if _GLUE.fullmatch(before[last.end() :].lower()):
             start = max(0, s - 80) + last.start()
             cue = _CUE_BEFORE.search(text, max(0, start - 30), start)
-            return (cue.start() if cue else start), e
+            spans.append((len(before) - last.end(), cue.start() if cue else start, e))
     after = text[e : e + 80]
     first = ACCOUNT_RE.search(after)
     if first and _GLUE.fullmatch(after[: first.start()].lower()):
-        return s, e + first.end()
-    return None
+        spans.append((first.start(), s, e + first.end()))
+    if not spans:
+        return None
+    _gap, start, end = min(spans)
+    return start, end
 
 
 def _find_wallets(text: str, country: str | None, out: list[_Candidate]) -> None:
