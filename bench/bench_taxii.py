@@ -280,7 +280,7 @@ def straight_from_db(node: Node, limit: int, expected: int) -> Run:
     """The same query and paging, on the database, without HTTP (the floor)."""
     from comity.intel.policy import Recipient
     from comity.taxii.filters import Endpoint, Filters
-    from comity.taxii.queries import page_query, visible
+    from comity.taxii.queries import page_query, page_rows, visible
 
     recipient = Recipient.peer(node.peer_id, node.peer_code, "amber")
     filters = Filters(Endpoint.OBJECTS, limit=limit)
@@ -294,7 +294,7 @@ def straight_from_db(node: Node, limit: int, expected: int) -> Run:
                 query = page_query(
                     node.collection_id, visible(recipient), filters, after_us=after, limit=limit
                 )
-                rows = session.execute(query).all()
+                rows = page_rows(session, query)
             bodies = [row[1] for row in rows[:limit]]
             pages.append(time.perf_counter() - t0)
             received += len(bodies)

@@ -61,6 +61,7 @@ from comity.taxii.queries import (
     conditions,
     exists_query,
     page_query,
+    page_rows,
     visible,
 )
 
@@ -216,7 +217,7 @@ def _page(
         columns=columns,
         versions=versions,
     )
-    rows = list(session.connection().execute(query).all())
+    rows = page_rows(session, query)
     more = len(rows) > filters.limit
     del rows[filters.limit :]
     token = None
