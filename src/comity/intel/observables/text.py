@@ -13,6 +13,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
+from functools import cache
 
 _INVISIBLE = dict.fromkeys(
     cp for cp in (0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x200E, 0x200F)
@@ -20,9 +21,24 @@ _INVISIBLE = dict.fromkeys(
 _WS = re.compile(r"\s+")
 
 
+@cache
+def _bmp_digits() -> dict[int, int]:
+    """Every decimal digit of the Basic Multilingual Plane outside ASCII -> its ASCII digit
+    (built once, on first use: about 20 ms)."""
+    return {
+        cp: 48 + unicodedata.decimal(chr(cp)) for cp in range(0x80, 0x10000) if chr(cp).isdecimal()
+    }
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 def to_ascii_digits(text: str) -> str:
     """``text`` with every decimal digit of any script (Devanagari, Bengali…) made ASCII."""
     if text.isascii():
+        return text
+    text = text.translate(_bmp_digits())
+    if _ASTRAL.search(text) is None:
         return text
     return "".join(
         chr(48 + unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch
