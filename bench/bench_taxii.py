@@ -429,6 +429,7 @@ def main() -> int:
         print(f"skipping PostgreSQL: {skipped}")
     figures: dict[str, Any] = {}
     ratios: dict[str, float] = {}
+    samples: dict[str, list[float]] = {}
     for backend in backends:
         t0 = time.perf_counter()
         node = build(backend, count)
@@ -442,6 +443,8 @@ def main() -> int:
                 pg_schema("drop", node.schema)
             shutil.rmtree(c.OUT / "nodes" / f"taxii-{backend}", ignore_errors=True)
         ours, anchor = summarize(mine), summarize(floor)
+        samples[f"{backend}_http_objects_per_s"] = [round(r.rate) for r in mine]
+        samples[f"{backend}_floor_objects_per_s"] = [round(r.rate) for r in floor]
         ratio = ours["objects_per_s"] / anchor["objects_per_s"]
         ratios[backend] = ratio
         figures[backend] = {
@@ -478,6 +481,7 @@ def main() -> int:
             "postgresql_skipped": skipped,
         },
         extra=figures,
+        samples=samples,
     )
     c.save(result, args.quick)
     return 0
