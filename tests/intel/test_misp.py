@@ -481,3 +481,17 @@ def test_converter_never_crashes_and_keeps_invalid_values(
         assert level_of(obj) in (None, "red", "clear", "amber", "amber+strict")
     markings = [o["object_marking_refs"] for o in parsed.objects if "object_marking_refs" in o]
     assert all(len(m) == 1 and m[0] in TLP2_IDS.values() for m in markings)
+
+
+def test_an_invalid_attribute_rejects_its_object_and_says_so() -> None:
+    event = _event()
+    bank = next(o for o in event["Event"]["Object"] if o["name"] == "bank-account")
+    bank["Attribute"][0]["value"] = ["GB29NWBK60161331926819"]
+    parsed = convert(event, ReadOptions("e.json"))
+    reasons = [r.reason for r in parsed.rejected]
+    assert reasons[0].startswith("Event.Object[2].Attribute[0]: the value of a iban attribute")
+    assert reasons[1] == "Event.Object[2]: not imported: an attribute of it is invalid (above)"
+    assert not any(o["type"] == "bank-account" for o in parsed.objects)
+    assert "indicator--809be621-e949-4eff-83f8-b95b1fcf834a" not in {
+        o["id"] for o in parsed.objects
+    }

@@ -714,11 +714,13 @@ class _Converter:
             if parsed is not None:
                 attributes.append(parsed)
         if len(attributes) < len([a for a in attributes_raw if not _is_deleted(a)]):
-            return  # a rejected attribute rejects its object (reported already)
+            self._reject(where, obj_uuid, "not imported: an attribute of it is invalid (above)")
+            return
         self.seen_uuids.add(obj_uuid)
+        name = name.strip()
         level = _combine([a.level for a in attributes] or [event_level])
         meta = _scalars(raw, _OBJECT_KEYS)
-        meta["uuid"], meta["name"] = obj_uuid, name.strip()
+        meta["uuid"], meta["name"] = obj_uuid, name
         meta["Attribute"] = [a.meta for a in attributes]
         meta["ObjectReference"] = [
             _scalars(ref, _REFERENCE_KEYS) for ref in references if isinstance(ref, dict)
@@ -726,7 +728,7 @@ class _Converter:
         stamp = _from_epoch(raw.get("timestamp")) or max(
             (a.timestamp for a in attributes if a.timestamp), default=EPOCH
         )
-        scos, comparisons = self._object_scos(name.strip(), attributes, report_id)
+        scos, comparisons = self._object_scos(name, attributes, report_id)
         extra = {"x_misp_object": meta, "x_misp_event_uuid": event_uuid}
         comment = raw["comment"] if isinstance(raw.get("comment"), str) else ""
         container: dict[str, Any]
