@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from comity.cases.services import create_case
+from comity.core.timeutil import utcnow
 from comity.evidence.ingest import IngestOptions, ingest
 from comity.intel.correlation import CorrelationPolicy, NewRef, index_refs, using
 from comity.intel.importing import ImportRequest, import_data
@@ -186,6 +188,18 @@ def test_indexing_is_incremental(fraud: Node, tmp_path: Path) -> None:
         marks = {m.source: m.position for m in session.scalars(select(IndexWatermark))}
     assert first["stored"] > 0 and again["stored"] == 0
     assert marks["evidence"] is not None and marks["case"] is not None
+    with fraud.ctx.transaction() as session:  # records older than watermark and overlap: unread
+        for mark in session.scalars(select(IndexWatermark)):
+            mark.position = utcnow() + timedelta(days=1)
+        session.flush()
+        assert index_node_records(session) == {
+            "evidence": 0,
+            "cases": 0,
+            "stored": 0,
+            "correlations": 0,
+        }
+        for mark in session.scalars(select(IndexWatermark)):
+            mark.position = marks[mark.source]
     with fraud.ctx.transaction() as session:
         case = create_case(
             session, fraud.actor(), title="Second case, wallet in summary", jurisdictions=["IN"],
