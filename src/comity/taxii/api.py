@@ -28,6 +28,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from comity.context import NodeContext
+from comity.intel.correlation import CorrelationPolicy
 from comity.intel.stix import timestamp_of
 from comity.taxii import server
 from comity.taxii.errors import NotAcceptable, UnsupportedMediaType
@@ -202,7 +203,12 @@ def add_objects(
 ) -> TaxiiResponse:
     """Add an envelope's objects (all or nothing); answers 202 with the status resource."""
     status = server.add_objects(
-        session, actor, collection_id, body, default_tlp=ctx.settings.default_tlp
+        session,
+        actor,
+        collection_id,
+        body,
+        default_tlp=ctx.settings.default_tlp,
+        policy=CorrelationPolicy.for_settings(ctx.settings),
     )
     return TaxiiResponse(status, status_code=202)
 

@@ -38,6 +38,7 @@ from comity.federation.outgoing import load_credentials
 from comity.federation.services import get_peer
 from comity.identity import audit
 from comity.identity.services import Actor, resolve_actor
+from comity.intel.correlation import CorrelationPolicy
 from comity.intel.importing import ImportRequest, store
 from comity.intel.models import Collection, PullCursor
 from comity.intel.services import CONTRIBUTORS, CURATORS, create_collection, find_collection
@@ -295,6 +296,7 @@ def _store_page(
             fmt="stix",
             peer=peer,
             default_tlp=ctx.settings.default_tlp,
+            policy=CorrelationPolicy.for_settings(ctx.settings),
         )
         cursor.added_after = page.last_added
         cursor.updated_at = utcnow()

@@ -21,15 +21,19 @@ Everything that decides what a caller receives is in the ``WHERE`` clause, so a 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Final
 
 from sqlalchemy import (
+    BigInteger,
     Case,
     ColumnElement,
+    Integer,
     Select,
+    Uuid,
     and_,
+    bindparam,
     case,
     exists,
     false,
@@ -44,7 +48,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from comity.intel.models import IntelObject
 from comity.intel.policy import Recipient, releasable
-from comity.taxii.filters import Filters
+from comity.taxii.filters import DEFAULT_LIMIT, Filters
 
 TABLE: Final = IntelObject.__table__
 OBJECT_COLUMNS: Final = (IntelObject.added_us, IntelObject.body)
@@ -134,7 +138,7 @@ def version_condition(filters: Filters, scope: Scope) -> ColumnElement[bool]:
 
 
 def conditions(
-    collection_id: uuid.UUID,
+    collection_id: uuid.UUID | ColumnElement[uuid.UUID],
     scope: Scope,
     filters: Filters,
     *,
@@ -161,6 +165,38 @@ def conditions(
     return where
 
 
+_COLLECTION = bindparam("page_collection", type_=Uuid())
+_AFTER = bindparam("page_after", type_=BigInteger())
+_LIMIT = bindparam("page_limit", type_=Integer())
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """A page's statement (shared by every request of the same shape) and its parameters."""
+
+    statement: Select[Any]
+    parameters: dict[str, Any]
+
+
+@lru_cache(maxsize=512)
+def _statement(
+    scope: Scope, shape: Filters, columns: tuple[Any, ...], versions: bool
+) -> Select[Any]:
+    """One statement per scope, filters and columns; position and size are parameters.
+
+    Building the statement and its cache key costs more than running it for a small page, so
+    requests of the same shape share one (SQL constructs are immutable).
+    """
+    return (
+        select(*columns)
+        .where(
+            *conditions(_COLLECTION, scope, shape, versions=versions), IntelObject.added_us > _AFTER
+        )
+        .order_by(IntelObject.added_us)
+        .limit(_LIMIT)
+    )
+
+
 def page_query(
     collection_id: uuid.UUID,
     scope: Scope,
@@ -170,23 +206,19 @@ def page_query(
     limit: int,
     columns: tuple[Any, ...] = OBJECT_COLUMNS,
     versions: bool = True,
-) -> Select[Any]:
+) -> PageQuery:
     """The next page after ``after_us``: at most ``limit + 1`` rows, by ``date_added``.
 
     The extra row only tells whether there is more; callers drop it.
     """
-    return (
-        select(*columns)
-        .where(
-            *conditions(collection_id, scope, filters, versions=versions),
-            IntelObject.added_us > after_us,
-        )
-        .order_by(IntelObject.added_us)
-        .limit(limit + 1)
+    shape = replace(filters, limit=DEFAULT_LIMIT, next=None, added_after_us=None)
+    return PageQuery(
+        _statement(scope, shape, columns, versions),
+        {"page_collection": collection_id, "page_after": after_us, "page_limit": limit + 1},
     )
 
 
-def page_rows(session: Session, query: Select[Any]) -> list[Any]:
+def page_rows(session: Session, query: PageQuery) -> list[Any]:
     """Run a :func:`page_query` in the session's transaction; return its rows.
 
     On PostgreSQL, sorting is discouraged for the rest of the transaction (``SET LOCAL
@@ -200,7 +232,7 @@ def page_rows(session: Session, query: Select[Any]) -> list[Any]:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL enable_sort = off")
-    return list(connection.execute(query).all())
+    return list(connection.execute(query.statement, query.parameters).all())
 
 
 def exists_query(

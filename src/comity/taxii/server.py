@@ -31,6 +31,7 @@ from comity.federation.models import Peer
 from comity.identity import audit
 from comity.identity.models import ROLES
 from comity.identity.services import Actor, local_agency
+from comity.intel.correlation import CorrelationPolicy
 from comity.intel.errors import IntelInputError
 from comity.intel.importing import ImportRequest, store
 from comity.intel.models import Collection, IntelImport, IntelObject
@@ -261,7 +262,13 @@ def read_envelope(data: bytes) -> ParsedObjects:
 
 
 def add_objects(
-    session: Session, actor: Actor, ref: str, data: bytes, *, default_tlp: str
+    session: Session,
+    actor: Actor,
+    ref: str,
+    data: bytes,
+    *,
+    default_tlp: str,
+    policy: CorrelationPolicy | None = None,
 ) -> dict[str, Any]:
     """Store an envelope's objects through the import pipeline; return the status resource.
 
@@ -285,6 +292,7 @@ def add_objects(
         fmt="stix",
         peer=peer,
         default_tlp=default_tlp,
+        policy=policy,
     )
     record = session.get(IntelImport, uuid.UUID(summary["id"]))
     assert record is not None
