@@ -236,15 +236,12 @@ def test_export_withholds_red_and_what_peers_gave_under_amber(fraud: Node) -> No
 
 def test_collections_and_agreements(fraud: Node) -> None:
     _peer(fraud, "FBI")
-    with fraud.ctx.transaction() as session:
-        with pytest.raises(AlreadyExists):
-            create_collection(session, fraud.actor(), "fraud")
-    with fraud.ctx.transaction() as session:
-        with pytest.raises(IntelInputError):
-            create_collection(session, fraud.actor(), "../etc")
-    with fraud.ctx.transaction() as session:
-        with pytest.raises(IntelInputError, match="RED"):
-            share(session, fraud.actor(), "fraud", "FBI", read=True, write=False, max_tlp="red")
+    with fraud.ctx.transaction() as session, pytest.raises(AlreadyExists):
+        create_collection(session, fraud.actor(), "fraud")
+    with fraud.ctx.transaction() as session, pytest.raises(IntelInputError):
+        create_collection(session, fraud.actor(), "../etc")
+    with fraud.ctx.transaction() as session, pytest.raises(IntelInputError, match="RED"):
+        share(session, fraud.actor(), "fraud", "FBI", read=True, write=False, max_tlp="red")
     with fraud.ctx.transaction() as session:
         agreement = share(
             session, fraud.actor(), "fraud", "fbi", read=True, write=False, max_tlp="AMBER"
@@ -253,9 +250,8 @@ def test_collections_and_agreements(fraud: Node) -> None:
     with fraud.ctx.transaction() as session:
         (listed,) = list_collections(session, fraud.actor())
     assert listed["shared_with"][0]["peer"] == "FBI"
-    with fraud.ctx.transaction() as session:
-        with pytest.raises(NotFound):
-            share(session, fraud.actor(), "nope", "FBI", read=True, write=False, max_tlp="green")
+    with fraud.ctx.transaction() as session, pytest.raises(NotFound):
+        share(session, fraud.actor(), "nope", "FBI", read=True, write=False, max_tlp="green")
 
 
 def test_a_forensic_examiner_may_not_curate_collections(fraud: Node) -> None:
@@ -268,6 +264,5 @@ def test_a_forensic_examiner_may_not_curate_collections(fraud: Node) -> None:
             roles=["forensic_examiner"],
             password="a long enough password",
         )
-    with fraud.ctx.transaction() as session:
-        with pytest.raises(PermissionDenied):
-            create_collection(session, fraud.actor("examiner"), "mine")
+    with fraud.ctx.transaction() as session, pytest.raises(PermissionDenied):
+        create_collection(session, fraud.actor("examiner"), "mine")

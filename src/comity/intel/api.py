@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from comity.intel.correlation import CorrelationPolicy
 from comity.intel.errors import IntelInputError
 from comity.intel.exporting import export, recipient_for
 from comity.intel.importing import ImportRequest, import_data
@@ -128,6 +129,7 @@ async def import_file(
             country=country,
             source_kind="api",
         ),
+        policy=CorrelationPolicy.for_settings(ctx.settings),
     )
 
 

@@ -64,6 +64,7 @@ def import_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Import intelligence: atomic (all or nothing) unless --skip-invalid."""
+    from comity.intel.correlation import CorrelationPolicy
     from comity.intel.importing import ImportRequest, import_data
     from comity.intel.services import ensure_collection
     from comity.intel.tlp import parse_level
@@ -83,7 +84,8 @@ def import_cmd(
     with spinner, acting(st) as (session, actor):
         if collection == DEFAULT_COLLECTION:  # made on first use
             ensure_collection(session, actor, collection, title="Local intelligence")
-        result = import_data(session, actor, data, request)
+        policy = CorrelationPolicy.for_settings(st.ctx.settings)
+        result = import_data(session, actor, data, request, policy=policy)
 
     def human(d: dict[str, Any]) -> None:
         console.print(

@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from comity.cli.common import JsonOption, acting, console, emit, state
+from comity.intel.correlation import CorrelationPolicy
 
 
 def search_cmd(
@@ -30,12 +31,13 @@ def search_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Show every place an identifier appears: intelligence, evidence, cases; who holds it."""
-    from comity.intel.correlation import CorrelationPolicy, using
+    from comity.intel.correlation import using
     from comity.intel.search import search
 
     st = state(ctx)
     with using(CorrelationPolicy.for_settings(st.settings)), acting(st) as (session, actor):
-        result = search(session, actor, value, country)
+        policy = CorrelationPolicy.for_settings(state(ctx).ctx.settings)
+        result = search(session, actor, value, country, policy)
     emit(result, as_json, _human)
 
 

@@ -24,7 +24,7 @@ from comity.federation.models import Peer
 from comity.identity import audit
 from comity.identity.services import Actor
 from comity.intel import importers
-from comity.intel.correlation import NewRef, index
+from comity.intel.correlation import CorrelationPolicy, NewRef, current_policy, index
 from comity.intel.errors import IntelInputError
 from comity.intel.mapping import identifiers_in
 from comity.intel.models import Collection, IntelImport, IntelObject
@@ -63,6 +63,7 @@ def import_data(
     collection: Collection | None = None,
     peer: Peer | None = None,
     default_tlp: str = DEFAULT_LEVEL,
+    policy: CorrelationPolicy | None = None,
 ) -> dict[str, Any]:
     """Read ``data`` with an importer and store it; see :func:`store`."""
     fmt, parsed = importers.read(
@@ -81,6 +82,7 @@ def import_data(
         fmt=fmt,
         peer=peer,
         default_tlp=request.tlp or default_tlp,
+        policy=policy,
     )
 
 
@@ -94,8 +96,12 @@ def store(
     fmt: str,
     peer: Peer | None,
     default_tlp: str,
+    policy: CorrelationPolicy | None = None,
 ) -> dict[str, Any]:
     """Store checked objects in ``collection``; return the import's summary.
+
+    ``policy`` is the node's correlation policy (its warning lists and cap), from
+    ``CorrelationPolicy.for_settings(ctx.settings)``; without one, the environment's.
 
     Raises :class:`ImportRefused` (nothing stored) when objects were rejected and
     ``request.skip_invalid`` is false.
@@ -172,8 +178,11 @@ def store(
         locked.last_added_us = next_us - 1
     from comity.intel.records import index_node_records
 
-    index_node_records(session)  # evidence and cases first, so new identifiers match them too
-    matches = index(session, _normalized(refs, request.country))
+    policy = policy or current_policy()
+    index_node_records(
+        session, policy=policy
+    )  # evidence and cases first, so new identifiers match them too
+    matches = index(session, _normalized(refs, request.country), policy)
     record.added, record.unchanged, record.failed = len(rows), unchanged, len(parsed.rejected)
     record.details = {
         "warnings": parsed.warnings[:REPORTED],

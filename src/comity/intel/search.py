@@ -118,9 +118,16 @@ def interpret(raw: str, country: str | None) -> tuple[list[tuple[str, str]], lis
 
 
 def search(
-    session: Session, actor: Actor, raw_value: str, country: str | None = None
+    session: Session,
+    actor: Actor,
+    raw_value: str,
+    country: str | None = None,
+    policy: CorrelationPolicy | None = None,
 ) -> dict[str, Any]:
-    """Every place ``raw_value`` (any written form) appears on this node; see the module."""
+    """Every place ``raw_value`` (any written form) appears on this node; see the module.
+
+    ``policy`` is the node's correlation policy (``CorrelationPolicy.for_settings``).
+    """
     from comity.intel.observables import check_country
     from comity.intel.records import index_node_records
 
@@ -136,7 +143,7 @@ def search(
             country = check_country(actor.agency.country)
         except UnknownCountry:
             country = None
-    policy = current_policy()
+    policy = policy or current_policy()
     index_node_records(session, policy=policy)
     identifiers, not_valid = interpret(raw_value, country)
     context = _Context(session, actor)
