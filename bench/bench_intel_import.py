@@ -26,6 +26,7 @@ import _common as c
 NAME = "intel_import"
 TITLE = "comity intel import of a 100,000-object STIX bundle vs stix2.parse"
 GOAL = 20_000
+GENERATOR_VERSION = 2  # bump when make_bundle changes: the file is generated once and kept
 TLP_IDS = [
     "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
     "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
@@ -43,7 +44,7 @@ ANCHOR = (
 def main() -> int:
     args = c.parse_args(__doc__ or NAME, default_repeat=3)
     count = 2_000 if args.quick else 100_000
-    path = c.OUT / f"stix-bundle-{count}.json"
+    path = c.OUT / f"stix-bundle-{count}-v{GENERATOR_VERSION}.json"
     if not path.exists():
         c.OUT.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(make_bundle(count)))
@@ -140,7 +141,7 @@ def make_bundle(count: int, seed: int = 2026) -> dict[str, Any]:
         )
     return {
         "type": "bundle",
-        "id": f"bundle--{uuid.UUID(int=rng.getrandbits(128))}",
+        "id": f"bundle--{_uuid(rng)}",
         "objects": objects,
     }
 

@@ -27,6 +27,7 @@ SCRIPTS = {
     "ledger_append": "bench_ledger_append.py",
     "ledger_verify": "bench_ledger_verify.py",
     "normalize": "bench_normalize.py",
+    "intel_import": "bench_intel_import.py",
     "taxii": "bench_taxii.py",
 }
 
