@@ -40,3 +40,36 @@ def test_rows_read_back_as_written_with_defaults(node: Node) -> None:
         assert [r.tlp for r in stored] == [r["tlp"] for r in rows]
         assert all(r.created_at >= before and r.created_at.tzinfo is not None for r in stored)
         assert len({r.created_at for r in stored}) == 1  # one default for the batch
+
+
+def test_dates_are_stored_as_the_orm_stores_them(node: Node) -> None:
+    """Same text on SQLite, same type on PostgreSQL: SQL comparisons must not see a difference."""
+    from sqlalchemy import text
+
+    with node.ctx.transaction() as session:
+        orm_made = Collection(name="by-orm", title="t", created_by="admin")
+        session.add(orm_made)
+        session.flush()
+        insert_many(
+            session,
+            ObservableRef,
+            [("phone-number", "+919876543210", "intel", "x", "CBI", None, None, None, None)],
+            columns=(
+                "obs_type",
+                "value",
+                "kind",
+                "ref",
+                "agency",
+                "collection_id",
+                "case_id",
+                "tlp",
+                "origin_peer_id",
+            ),
+        )
+        ours = session.execute(text("SELECT created_at FROM intel_observable_refs")).scalar_one()
+        theirs = session.execute(
+            text("SELECT created_at FROM intel_collections WHERE name = 'by-orm'")
+        ).scalar_one()
+        assert type(ours) is type(theirs)
+        if isinstance(ours, str):
+            assert len(ours) == len(theirs) and ours[10] == theirs[10]

@@ -11,7 +11,7 @@ Python-side default (``default=...`` on the model), computed once for the whole 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table
@@ -23,28 +23,44 @@ from comity.db.base import Base
 _POSITIONAL = ("qmark", "numeric", "format")
 
 
-def insert_many(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``model``'s table, in the transaction."""
+def insert_many(
+    session: Session,
+    model: type[Base],
+    rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
+    *,
+    columns: Sequence[str] | None = None,
+) -> None:
+    """Insert ``rows`` into ``model``'s table, in the session's transaction.
+
+    Rows are mappings with the same keys, or — faster — tuples whose values are the
+    ``columns`` named, in that order.
+    """
     if not rows:
         return
     table = cast(Table, model.__table__)
     connection = session.connection()
     dialect = connection.dialect
-    defaults = _defaults(table, set(rows[0]))
-    if defaults:
-        rows = [{**row, **defaults} for row in rows]
-    keys = list(rows[0])
-    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
-    order = list(compiled.positiontup or keys) if dialect.paramstyle in _POSITIONAL else keys
-    columns = [[row[key] for row in rows] for key in order]
-    for index, key in enumerate(order):
-        processor = table.c[key].type.bind_processor(dialect)
-        if processor is not None:
-            columns[index] = _processed(columns[index], processor)
-    if dialect.paramstyle in _POSITIONAL:
-        params: list[Any] = list(zip(*columns, strict=True))
+    if columns is None:
+        mappings = cast(Sequence[Mapping[str, Any]], rows)
+        names = list(mappings[0])
+        values = {key: [row[key] for row in mappings] for key in names}
     else:
-        params = [dict(zip(order, values, strict=True)) for values in zip(*columns, strict=True)]
+        names = list(columns)
+        values = dict(zip(names, (list(v) for v in zip(*rows, strict=True)), strict=True))
+    for key, default in _defaults(table, set(names)).items():
+        names.append(key)
+        values[key] = [default] * len(rows)
+    compiled = table.insert().compile(dialect=dialect, column_keys=names)
+    order = list(compiled.positiontup or names) if dialect.paramstyle in _POSITIONAL else names
+    columns_out = [values[key] for key in order]
+    for index, key in enumerate(order):
+        processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            columns_out[index] = _processed(columns_out[index], processor)
+    if dialect.paramstyle in _POSITIONAL:
+        params: list[Any] = list(zip(*columns_out, strict=True))
+    else:
+        params = [dict(zip(order, row, strict=True)) for row in zip(*columns_out, strict=True)]
     connection.exec_driver_sql(str(compiled), params)
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
@@ -40,9 +40,12 @@ _CHUNK = 400
 MAX_VALUE_LENGTH = 500
 
 
-@dataclass(frozen=True)
-class NewRef:
-    """A reference to a normalized identifier, about to be indexed."""
+class NewRef(NamedTuple):
+    """A reference to a normalized identifier, about to be indexed.
+
+    The fields are :class:`~comity.intel.models.ObservableRef`'s columns, in order, so a list
+    of them goes to the database as it is.
+    """
 
     obs_type: str
     value: str
@@ -136,24 +139,7 @@ def index_refs(
     fresh = [r for key, r in unique.items() if key not in known_refs]
     if not fresh:
         return result
-    insert_many(
-        session,
-        ObservableRef,
-        [
-            {
-                "obs_type": r.obs_type,
-                "value": r.value,
-                "kind": r.kind,
-                "ref": r.ref,
-                "agency": r.agency,
-                "collection_id": r.collection_id,
-                "case_id": r.case_id,
-                "tlp": r.tlp,
-                "origin_peer_id": r.origin_peer_id,
-            }
-            for r in fresh
-        ],
-    )
+    insert_many(session, ObservableRef, fresh, columns=NewRef._fields)
     result.stored = len(fresh)
     matched_keys = sorted({(r.obs_type, r.value) for r in fresh} & known_values)
     if not matched_keys:

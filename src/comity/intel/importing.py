@@ -13,6 +13,7 @@ correlations → audit. All in the caller's transaction: an import is atomic unl
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -35,6 +36,23 @@ REPORTED: Final = 100
 """At most this many rejections and warnings are kept in an import's record and error."""
 
 _LOOKUP_CHUNK: Final = 500
+
+
+_OBJECT_COLUMNS: Final = (
+    "collection_id",
+    "stix_id",
+    "stix_type",
+    "spec_version",
+    "version",
+    "added_us",
+    "tlp",
+    "body",
+    "source_kind",
+    "source",
+    "origin_peer_id",
+    "added_by",
+    "import_id",
+)
 
 
 class ImportRefused(IntelInputError):
@@ -135,10 +153,12 @@ def store(
     existing = _existing_versions(session, locked, parsed)
     local_markings = _bundle_markings(parsed)
     next_us = max(time.time_ns() // 1000, locked.last_added_us + 1)
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     successes: list[dict[str, str]] = []
-    refs: list[NewRef] = []
+    named: list[tuple[str, str, str, str]] = []  # (type, raw, STIX id, TLP) for the index
     unchanged = 0
+    source = request.source[:500]
+    origin = peer.id if peer else None
     for obj, body in zip(parsed.objects, parsed.bodies, strict=True):
         key = (obj["id"], version_of(obj))
         if key in existing:
@@ -154,35 +174,35 @@ def store(
             obj = {**obj, "object_marking_refs": refs_now}
             body = dumps(obj)
         rows.append(
-            {
-                "collection_id": locked.id,
-                "stix_id": obj["id"],
-                "stix_type": obj["type"],
-                "spec_version": str(obj.get("spec_version", "2.1")),
-                "version": key[1],
-                "added_us": next_us,
-                "tlp": level,
-                "body": body,
-                "source_kind": request.source_kind,
-                "source": request.source[:500],
-                "origin_peer_id": peer.id if peer else None,
-                "added_by": actor.username,
-                "import_id": record.id,
-            }
+            (
+                locked.id,
+                obj["id"],
+                obj["type"],
+                str(obj.get("spec_version", "2.1")),
+                key[1],
+                next_us,
+                level,
+                body,
+                request.source_kind,
+                source,
+                origin,
+                actor.username,
+                record.id,
+            )
         )
         successes.append({"id": obj["id"], "version": key[1] or timestamp_of(next_us)})
-        refs.extend(_refs(obj, level, locked, peer, actor))
+        named.extend((kind, raw, obj["id"], level) for kind, raw in identifiers_in(obj))
         next_us += 1
     if rows:
-        insert_many(session, IntelObject, rows)
+        insert_many(session, IntelObject, rows, columns=_OBJECT_COLUMNS)
         locked.last_added_us = next_us - 1
     from comity.intel.records import index_node_records
 
     policy = policy or current_policy()
-    index_node_records(
-        session, policy=policy
-    )  # evidence and cases first, so new identifiers match them too
-    matches = index(session, _normalized(refs, request.country), policy)
+    index_node_records(session, policy=policy)  # evidence and cases first: new ids match them
+    agency = peer.agency.code if peer is not None else actor.agency.code
+    refs = _references(named, request.country, agency, locked.id, origin)
+    matches = index(session, refs, policy)
     record.added, record.unchanged, record.failed = len(rows), unchanged, len(parsed.rejected)
     record.details = {
         "warnings": parsed.warnings[:REPORTED],
@@ -290,46 +310,33 @@ def _existing_versions(
     return found
 
 
-def _refs(
-    obj: dict[str, Any], level: str, collection: Collection, peer: Peer | None, actor: Actor
+def _references(
+    named: list[tuple[str, str, str, str]],
+    country: str | None,
+    agency: str,
+    collection_id: uuid.UUID,
+    origin: uuid.UUID | None,
 ) -> list[NewRef]:
-    agency = peer.agency.code if peer is not None else actor.agency.code
-    return [
-        NewRef(
-            obs_type=kind,
-            value=raw,
-            kind="intel",
-            ref=obj["id"],
-            agency=agency,
-            collection_id=collection.id,
-            tlp=level,
-            origin_peer_id=peer.id if peer is not None else None,
-        )
-        for kind, raw in identifiers_in(obj)
-    ]
-
-
-def _normalized(refs: list[NewRef], country: str | None) -> list[NewRef]:
-    """The refs with canonical values; identifiers that do not normalize validly are left out."""
-    if not refs:
+    """Index entries for the identifiers objects name: normalized, invalid ones left out."""
+    if not named:
         return []
     from comity.intel.observables import normalize
 
-    result = []
-    for ref in refs:
-        observable = normalize(ref.obs_type, ref.value, country=country)
+    refs = []
+    for kind, raw, stix_id, level in named:
+        observable = normalize(kind, raw, country=country)
         if observable.valid:
-            result.append(
+            refs.append(
                 NewRef(
                     observable.type,
                     observable.value,
-                    ref.kind,
-                    ref.ref,
-                    ref.agency,
-                    ref.collection_id,
-                    ref.case_id,
-                    ref.tlp,
-                    ref.origin_peer_id,
+                    "intel",
+                    stix_id,
+                    agency,
+                    collection_id,
+                    None,
+                    level,
+                    origin,
                 )
             )
-    return result
+    return refs

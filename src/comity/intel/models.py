@@ -117,7 +117,7 @@ class ObservableRef(Base):
 
     __tablename__ = "intel_observable_refs"
     __table_args__ = (
-        Index("ix_intel_observable_refs_value", "obs_type", "value"),
+        # Its leading columns serve lookups by (obs_type, value): no second index needed.
         UniqueConstraint("obs_type", "value", "kind", "ref"),
     )
 

@@ -175,12 +175,23 @@ def is_timestamp(value: Any) -> bool:
     return False
 
 
+_SEEN_IDS: dict[str, str] = {}
+_SEEN_TYPES: set[str] = set()
+
+
 def is_identifier(value: Any, of_type: str | None = None) -> bool:
     """Whether ``value`` is a STIX identifier (``type--UUID``), of ``of_type`` if given."""
     if not isinstance(value, str):
         return False
-    found = _ID_RE.match(value)
-    return found is not None and (of_type is None or found.group(1) == of_type)
+    obj_type = _SEEN_IDS.get(value)
+    if obj_type is None:
+        found = _ID_RE.match(value)
+        if found is None:
+            return False
+        obj_type = found.group(1)
+        if len(_SEEN_IDS) < 200_000:  # references repeat: relationships, markings
+            _SEEN_IDS[value] = obj_type
+    return of_type is None or obj_type == of_type
 
 
 def version_of(obj: Mapping[str, Any]) -> str:
@@ -282,8 +293,13 @@ def check_object(obj: Any) -> str | None:
     if not isinstance(obj, dict):
         return "not a JSON object"
     obj_type = obj.get("type")
-    if not isinstance(obj_type, str) or not _TYPE_RE.match(obj_type):
+    if not isinstance(obj_type, str):
         return "missing or invalid 'type'"
+    if obj_type not in _SEEN_TYPES:
+        if not _TYPE_RE.match(obj_type):
+            return "missing or invalid 'type'"
+        if len(_SEEN_TYPES) < 10_000:
+            _SEEN_TYPES.add(obj_type)
     obj_id = obj.get("id")
     if not is_identifier(obj_id, obj_type):
         return f"missing or invalid 'id' for type {obj_type!r}"
@@ -303,6 +319,7 @@ def check_object(obj: Any) -> str | None:
     if (
         "created" in obj
         and "modified" in obj
+        and obj["modified"] != obj["created"]
         and _instant(obj["modified"]) < _instant(obj["created"])
     ):
         return "'modified' is earlier than 'created'"
