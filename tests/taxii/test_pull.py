@@ -34,6 +34,7 @@ from comity.intel.tlp import TLP2_IDS
 from tests.conftest import CliNode
 from tests.taxii.conftest import TAXII, indicator
 from tests.web.conftest import free_port
+from tests.web.test_serve import self_signed
 
 STARTUP_SECONDS = 60.0
 LEVELS = ("clear", "green", "amber", "amber+strict", "red")
@@ -53,24 +54,24 @@ class Servers:
     def __init__(self) -> None:
         self.running: list[subprocess.Popen[str]] = []
 
-    def start(self, node: CliNode, port: int | None = None) -> Served:
-        """Serve ``node`` on a loopback port; return once it answers."""
+    def start(self, node: CliNode, port: int | None = None, *tls: str) -> Served:
+        """Serve ``node`` on a loopback port (``tls``: serve's TLS options); return once up."""
         port = port or free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "comity.cli.main", "serve", "--port", str(port)],
+            [sys.executable, "-m", "comity.cli.main", "serve", "--port", str(port), *tls],
             env=node.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
         self.running.append(proc)
-        url = f"http://127.0.0.1:{port}"
+        url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise AssertionError(f"comity serve exited: {proc.communicate()[1]}")
             try:
-                httpx.get(f"{url}/openapi.json", timeout=5)
+                httpx.get(f"{url}/openapi.json", timeout=5, verify=False)
                 return Served(proc, url)
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -413,3 +414,15 @@ def test_next_tokens_work_across_server_processes_and_restarts(
         assert response.status_code == 200, response.text
     assert seen == [o["id"] for o in objects]
     assert turn >= 6
+
+
+def test_pull_over_https_with_the_peers_certificate(pair: Pair, servers: Servers) -> None:
+    path = write_bundle(pair.folder / "tls.json", objects_of_every_level(5))
+    pair.cbi.run("intel", "import", str(path), "--collection", "fraud-infra", check=True)
+    cert, key = self_signed(pair.folder)
+    served = servers.start(pair.cbi, None, "--tls-cert", str(cert), "--tls-key", str(key))
+    untrusted = pair.fbi.run("intel", "pull", "CBI", "--url", served.url)
+    assert untrusted.code == 3 and "cannot reach" in untrusted.err
+    assert count(pair.fbi, "cbi-fraud-infra") == 0
+    summary = pull(pair, "--url", served.url, "--ca-file", str(cert))
+    assert summary["url"].startswith("https://") and summary["added"] == 3

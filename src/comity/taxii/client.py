@@ -8,9 +8,9 @@
 
 Every answer is checked: the TAXII media type, JSON of the expected shape, the size (at most
 :data:`MAX_ANSWER_BYTES`). Failures become :class:`~comity.taxii.errors.PeerUnreachable`
-(network errors and 5xx: try later), :class:`PeerRefused` (401, 403, 404: credentials or
-agreement) or :class:`~comity.taxii.errors.PeerAnswerInvalid`. Credentials are sent in the
-``Authorization`` header only and never logged.
+(network errors and 5xx: try later), :class:`~comity.taxii.errors.PeerRefused` (401, 403,
+404: credentials or agreement) or :class:`~comity.taxii.errors.PeerAnswerInvalid`.
+Credentials are sent in the ``Authorization`` header only and never logged.
 """
 
 from __future__ import annotations
@@ -25,20 +25,13 @@ import httpx
 from comity.federation.outgoing import Credentials
 from comity.intel.errors import IntelInputError
 from comity.intel.stix import is_timestamp, load_json
-from comity.taxii.errors import PeerAnswerInvalid, PeerUnreachable, TaxiiError
+from comity.taxii.errors import PeerAnswerInvalid, PeerRefused, PeerUnreachable
 from comity.taxii.server import TAXII_MEDIA_TYPE
 
 MAX_ANSWER_BYTES: Final = 512 << 20
 """A peer's answer larger than this is refused (a page of 10,000 objects is far smaller)."""
 
 TIMEOUT: Final = httpx.Timeout(60.0, connect=15.0)
-
-
-class PeerRefused(TaxiiError):
-    """The peer refused the request (401, 403, 404): credentials or sharing agreement."""
-
-    slug = "peer-refused"
-    title = "Refused by peer"
 
 
 @dataclass(frozen=True)

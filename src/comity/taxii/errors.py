@@ -66,8 +66,18 @@ class PeerUnreachable(ServiceUnavailable):
     title = "Peer unreachable"
 
 
-class PeerAnswerInvalid(TaxiiError):
-    """A peer's TAXII server answered with something that is not valid TAXII (exit 2)."""
+class PeerRefused(TaxiiError):
+    """The peer refused a request (401, 403, 404): credentials or sharing agreement (exit 2).
+
+    ``data["status"]`` is the peer's HTTP status.
+    """
+
+    slug = "peer-refused"
+    title = "Refused by peer"
+
+
+class PeerAnswerInvalid(ServiceUnavailable):
+    """A peer's TAXII server answered with something that is not valid TAXII (exit 3)."""
 
     slug = "peer-answer-invalid"
     title = "Invalid answer from peer"
