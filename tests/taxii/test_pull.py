@@ -426,3 +426,15 @@ def test_pull_over_https_with_the_peers_certificate(pair: Pair, servers: Servers
     assert count(pair.fbi, "cbi-fraud-infra") == 0
     summary = pull(pair, "--url", served.url, "--ca-file", str(cert))
     assert summary["url"].startswith("https://") and summary["added"] == 3
+
+
+def test_pull_in_bounded_steps(pair: Pair) -> None:
+    path = write_bundle(pair.folder / "steps.json", [indicator("green") for _ in range(7)])
+    pair.cbi.run("intel", "import", str(path), "--collection", "fraud-infra", check=True)
+    first = pull(pair, "--limit", "3", "--max-pages", "1")
+    assert first["complete"] is False and first["collections"][0]["received"] == 3
+    second = pull(pair, "--limit", "3", "--max-pages", "1")
+    assert second["collections"][0]["received"] == 3
+    rest = pull(pair, "--limit", "3")
+    assert rest["complete"] and rest["collections"][0]["received"] == 1
+    assert count(pair.fbi, "cbi-fraud-infra") == 7
