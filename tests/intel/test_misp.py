@@ -420,6 +420,30 @@ def test_several_events_in_one_file(fraud: Node) -> None:
         assert session.scalar(select(func.count()).select_from(IntelObject)) == result["added"]
 
 
+def test_cli_export_counts_the_attributes_inside_objects(
+    cli_node_factory: Any, tmp_path: Path
+) -> None:
+    cbi = cli_node_factory("cbi")
+    cbi.run(
+        "init", "--agency", "CBI", "--agency-code", "CBI", "--country", "IN", "--json", check=True
+    )
+    cbi.run("collection", "create", "fraud-infra", "--json", check=True)
+    out = tmp_path / "event.json"
+    export = ("intel", "export", "--format", "misp", "--collection", "fraud-infra")
+    counts = []
+    for path in (SCAM, LOCKER):
+        cbi.run("intel", "import", str(path), "--collection", "fraud-infra", "--json", check=True)
+        summary = cbi.run(*export, "--out", str(out), "--json", check=True).json()
+        document = json.loads(out.read_text())
+        events = [e["Event"] for e in (document if isinstance(document, list) else [document])]
+        counts.append(sum(len(_attributes(event)) for event in events))
+        assert summary["objects"] == counts[-1]
+    # the scam event: 2 attributes of its own and 29 in its 6 objects; the locker's 3 and 36
+    assert counts == [31, 70]
+    human = cbi.run(*export, "--out", str(out), check=True)
+    assert human.out.startswith("wrote 70 objects to ")
+
+
 # ------------------------------------------------------------------------- properties
 
 MISP_TYPES = [

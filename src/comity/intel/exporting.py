@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +87,7 @@ def export_stix(
     selection = select_for(session, actor, recipient, collection)
     objects = list(_objects(selection, actor))
     bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
-    _audit(session, actor, "stix", recipient, collection, len(selection.rows), selection)
+    audit_export(session, actor, "stix", recipient, collection, len(selection.rows), selection)
     return bundle, selection.withheld_list()
 
 
@@ -96,7 +96,11 @@ EXPORT_FORMATS = ("stix", "misp")
 
 @dataclass
 class Export:
-    """An export's document, how many objects it holds, and what was withheld and why."""
+    """An export's document, how many objects it holds, and what was withheld and why.
+
+    ``objects`` counts a bundle's STIX objects, or MISP events' attributes (those inside MISP
+    objects too).
+    """
 
     format: str
     document: dict[str, Any] | list[dict[str, Any]]
@@ -144,11 +148,11 @@ def export(
         document, withheld = export_stix(session, actor, recipient, collection)
         return Export(fmt, document, len(document["objects"]), withheld)
     if fmt == "misp":
-        from comity.intel.misp import export_misp
+        from comity.intel.misp import attributes_of, export_misp  # misp imports this module
 
         events, withheld = export_misp(session, actor, recipient, collection)
         listed = events if isinstance(events, list) else [events]
-        count = sum(len(e.get("Event", {}).get("Attribute", [])) for e in listed)
+        count = sum(1 for e in listed for _ in attributes_of(e.get("Event", {})))
         return Export(fmt, events, count, withheld)
     raise IntelInputError(f"unknown format {fmt!r}: use stix or misp", format=fmt)
 
@@ -162,14 +166,7 @@ def _objects(selection: Selection, actor: Actor) -> Iterator[dict[str, Any]]:
         markings.update(obj.get("object_marking_refs") or ())
         if obj["type"] in EXTENSIONS:
             new_types.add(obj["type"])
-        origin = selection.origins.get(row.origin_peer_id) if row.origin_peer_id else None
-        obj["x_comity_provenance"] = {
-            "source": row.source,
-            "source_kind": row.source_kind,
-            "from_agency": origin or actor.agency.code,
-            "added_by": row.added_by,
-            "date_added": timestamp_of(row.added_us),
-        }
+        obj["x_comity_provenance"] = provenance_of(row, selection.origins, actor)
         yield obj
     for level, marking_id in TLP2_IDS.items():
         if marking_id in markings and marking_id not in stored:
@@ -188,7 +185,25 @@ def _objects(selection: Selection, actor: Actor) -> Iterator[dict[str, Any]]:
             yield EXTENSIONS[obj_type]
 
 
-def _audit(
+def provenance_of(
+    row: IntelObject, origins: Mapping[uuid.UUID, str], actor: Actor
+) -> dict[str, Any]:
+    """Where an object was on this node (``x_comity_provenance``): source, peer, user, date.
+
+    ``origins`` maps peer ids to agency codes (:attr:`Selection.origins`); an object no peer
+    sent is from this node's agency.
+    """
+    origin = origins.get(row.origin_peer_id) if row.origin_peer_id else None
+    return {
+        "source": row.source,
+        "source_kind": row.source_kind,
+        "from_agency": origin or actor.agency.code,
+        "added_by": row.added_by,
+        "date_added": timestamp_of(row.added_us),
+    }
+
+
+def audit_export(
     session: Session,
     actor: Actor,
     fmt: str,
@@ -197,6 +212,7 @@ def _audit(
     count: int,
     selection: Selection,
 ) -> None:
+    """Record an export in the audit log: format, recipient, ceiling, counts, what was withheld."""
     audit.record(
         session,
         actor.username,
