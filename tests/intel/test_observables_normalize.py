@@ -591,3 +591,10 @@ def test_the_docstring_examples_hold(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_an_address_at_a_public_suffix_is_kept_and_flagged() -> None:
+    """Found by Hypothesis: ``ac.in`` is a public suffix, so ``0@ac.in`` has no registrant."""
+    observable = normalize("email-addr", "0@AC.IN")
+    assert (observable.value, observable.valid) == ("0@ac.in", False)
+    assert observable.reason and "public suffix" in observable.reason
