@@ -123,6 +123,7 @@ def test_an_invalid_object_refuses_the_whole_bundle(fraud: Node) -> None:
             "unknown marking",
         ),
         (lambda o: o.update(name="x" * (1 << 20)), "larger than"),
+        (lambda o: o.update(valid_from="2026-13-01T00:00:00Z"), "'valid_from'"),
     ],
 )
 def test_damaged_objects_are_named_with_their_reason(fraud: Node, damage: Any, reason: str) -> None:

@@ -122,6 +122,21 @@ ID_CONTRIBUTING: Final = {
 }
 """STIX 2.1's ID-contributing properties per SCO type (and those of Comity's new types)."""
 
+_TIMESTAMPS: Final = (
+    "created",
+    "modified",
+    "valid_from",
+    "valid_until",
+    "published",
+    "first_seen",
+    "last_seen",
+    "first_observed",
+    "last_observed",
+    "start_time",
+    "stop_time",
+)
+"""Common properties whose values are timestamps: checked wherever they appear."""
+
 _HASH_ORDER: Final = ("MD5", "SHA-1", "SHA-256", "SHA-512")
 
 _TYPE_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]{1,248}[a-z0-9]\Z")
@@ -309,7 +324,7 @@ def check_object(obj: Any) -> str | None:
         return "missing 'spec_version'"
     if spec is not None and spec != "2.1":
         return f"spec_version {str(spec)[:20]!r} is not 2.1"
-    for name in ("created", "modified"):
+    for name in _TIMESTAMPS:
         if name in obj and not is_timestamp(obj[name]):
             return f"'{name}' is not a STIX timestamp (RFC 3339 in UTC, ending in Z)"
     if not is_sco and "created" not in obj:
