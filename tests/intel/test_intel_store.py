@@ -19,7 +19,7 @@ from comity.intel.exporting import export_stix
 from comity.intel.importing import ImportRefused, ImportRequest, import_data
 from comity.intel.models import IntelObject
 from comity.intel.policy import Recipient
-from comity.intel.services import create_collection, list_collections, share
+from comity.intel.services import create_collection, find_collection, list_collections, share
 from comity.intel.tlp import TLP1_IDS, TLP2_IDS
 from tests.conftest import Node
 
@@ -253,6 +253,9 @@ def test_collections_and_agreements(fraud: Node) -> None:
     assert listed["shared_with"][0]["peer"] == "FBI"
     with fraud.ctx.transaction() as session, pytest.raises(NotFound):
         share(session, fraud.actor(), "nope", "FBI", read=True, write=False, max_tlp="green")
+    for strange in ("a\x00b", "../fraud", "x" * 10_000, "' OR 1=1 --"):
+        with fraud.ctx.transaction() as session, pytest.raises(NotFound):
+            find_collection(session, strange)
 
 
 def test_a_forensic_examiner_may_not_curate_collections(fraud: Node) -> None:

@@ -88,7 +88,12 @@ def ensure_collection(session: Session, actor: Actor, name: str, *, title: str) 
 
 
 def find_collection(session: Session, ref: str) -> Collection:
-    """The collection named ``ref`` or with id ``ref``; :class:`NotFound` otherwise."""
+    """The collection named ``ref`` or with id ``ref``; :class:`NotFound` otherwise.
+
+    A ``ref`` that can be neither (a NUL byte, a path, 10,000 characters) is not looked up.
+    """
+    if not _NAME.match(ref) and not _is_uuid(ref):
+        raise NotFound(f"no collection {ref[:100]!r}", collection=ref[:100])
     query = select(Collection).where(Collection.name == ref)
     with contextlib.suppress(ValueError):
         query = select(Collection).where(
@@ -98,6 +103,14 @@ def find_collection(session: Session, ref: str) -> Collection:
     if collection is None:
         raise NotFound(f"no collection {ref!r}", collection=ref)
     return collection
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def agreement_for(session: Session, collection: Collection, peer: Peer) -> SharingAgreement | None:
