@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from comity.cli.common import JsonOption, acting, byte_progress, console, emit, kv, state
+from comity.cli.common import JsonOption, State, acting, byte_progress, console, emit, kv, state
 from comity.core.errors import InvalidInput
 from comity.evidence import cli_packages
 from comity.evidence.intake import DEVICE_TYPES, IngestOptions, Intake, collect_sources
@@ -20,6 +22,23 @@ evidence_app = typer.Typer(
     help="Digital evidence: ingest, packages, receipts.", no_args_is_help=True
 )
 custody_app = typer.Typer(help="The custody ledger of evidence items.", no_args_is_help=True)
+
+
+def _finish_process(st: State) -> None:
+    """Close the database now, and let the interpreter skip its final garbage collection.
+
+    At exit CPython collects garbage over every object the process holds (SQLAlchemy, pydantic,
+    typer and rich make that 0.1-0.15 s on the benchmark machine, a tenth of what ingesting
+    2 GiB takes there); moving them all to the permanent generation (:func:`gc.freeze`) from an
+    ``atexit`` hook skips it, and the operating system reclaims the memory. What only that
+    collection would have finalized is then never finalized, so the database connections are
+    closed here first (on SQLite this is the WAL checkpoint, synced, that used to happen at
+    exit). The hook runs when the process ends, so a process that runs the command in-process
+    (tests) keeps collecting garbage as usual until then.
+    """
+    st.ctx.dispose()
+    atexit.unregister(gc.freeze)  # once, however often the command runs in this process
+    atexit.register(gc.freeze)
 
 
 def _parse_expected(values: list[str], paths: list[Path]) -> dict[str, str]:
@@ -133,6 +152,7 @@ def evidence_add(
         from comity.evidence.ingest import record_ingest
 
         items, warnings = record_ingest(st.ctx, st.actor, case, intake)
+    _finish_process(st)
 
     def human(d: dict[str, Any]) -> None:
         for w in d["warnings"]:
