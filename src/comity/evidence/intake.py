@@ -277,27 +277,32 @@ class Intake:
         if self._thread is not None or self._staged is not None:
             raise RuntimeError("the stream has already started")
         _ = self.staging
-        self._thread = threading.Thread(target=self._background, name="ingest", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._background, name="ingest", daemon=True)
+        thread.start()
+        self._thread = thread
 
     def staged(self) -> list[StagedFile]:
         """Every source, hashed and encrypted into the staging folder; raises what stopped it."""
-        if self._thread is None and self._staged is None and self._error is None:
-            self._staged = self._stream()
-        elif self._thread is not None:
+        if self._thread is not None:
             self._thread.join()
+        elif self._staged is None and self._error is None:
+            self._run()
         if self._error is not None:
             raise self._error
-        assert self._staged is not None
+        if self._staged is None:
+            raise RuntimeError("the stream was stopped")
         return self._staged
 
     def _background(self) -> None:
+        with _quick_switches():
+            self._run()
+
+    def _run(self) -> None:
         try:
-            with _quick_switches():
-                self._staged = self._stream()
+            self._staged = self._stream()
         except _Cancelled:
             pass
-        except BaseException as exc:  # re-raised by staged(), in the caller's thread
+        except BaseException as exc:  # raised by staged(), in the caller's thread
             self._error = exc
 
     def _tick(self, count: int) -> None:
