@@ -7,20 +7,25 @@ item's *head* (event count and last hash), so dropping events from the end is de
 verification needs one signature per item instead of one per event.
 
     event = append_event(session, ctx, actor, item, "accessed", purpose="review")
-    report = verify_items(session, ctx, items)     # ItemReport per item
+    reports = verify_chains(session, items)        # ItemReport per item
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, String, func, select, type_coerce
+from sqlalchemy import Connection, Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from comity.context import NodeContext
@@ -30,11 +35,14 @@ from comity.core.hashchain import GENESIS, link_hash
 from comity.core.keys import load_ed25519_public
 from comity.core.signing import SignatureInvalid, jws_parts, sign_document, verify_document
 from comity.core.timeutil import isoformat, local_isoformat, utcnow
+from comity.evidence import ledger_scan
 from comity.evidence.models import CUSTODY_ACTIONS, CustodyEvent, EvidenceItem, LedgerHead
 from comity.identity.models import Agency
 from comity.identity.services import Actor, node_info
 
 HEAD_TYPE = "comity-ledger-head"
+
+_log = logging.getLogger(__name__)
 
 
 def head_document(item_id: uuid.UUID | str, count: int, last_hash: str) -> dict[str, Any]:
@@ -238,9 +246,9 @@ def node_signing_keys(session: Session) -> dict[str, str]:
     }
 
 
-_MISSING = "event {expected} is missing (found event {seq} in its place)"
-_UNLINKED = "event {seq} does not point to event {before}"
-_ALTERED = "event {seq} was altered (its hash does not match its content)"
+_MISSING = ledger_scan.MISSING
+_UNLINKED = ledger_scan.UNLINKED
+_ALTERED = ledger_scan.ALTERED
 
 
 def check_chain(rows: Iterable[tuple[int, str, str, str]]) -> tuple[int, str, str | None]:
@@ -287,13 +295,8 @@ def check_head(
     return None
 
 
-_FETCH_ROWS = 10_000
-_UNSEEN: Any = object()
-
-
-def _item_uuid(raw: object) -> uuid.UUID:
-    """An item id as the driver returned it (hex text on SQLite, a UUID on PostgreSQL)."""
-    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+_FETCH_ROWS = ledger_scan.FETCH_ROWS
+_item_uuid = ledger_scan.item_uuid
 
 
 def _rows_by_item(
@@ -330,7 +333,7 @@ def _rows_by_item(
         yield current, rows
 
 
-_CHECKED = tuple[int, tuple[int, str, str | None]]
+_CHECKED = ledger_scan.Checked
 """An item's row count and :func:`check_chain` outcome."""
 
 
@@ -338,6 +341,242 @@ def _scan_pays(session: Session, heads: dict[uuid.UUID, LedgerHead]) -> bool:
     """Whether the items asked for hold at least half the ledger (by their signed heads)."""
     total = session.scalar(select(func.max(CustodyEvent.seq))) or 0
     return total > 0 and 2 * sum(h.count for h in heads.values()) >= total
+
+
+PARALLEL_THRESHOLD = 100_000
+"""A ledger whose event numbers (``seq``) span fewer is scanned in one process."""
+
+
+def scan_processes() -> int:
+    """How many processes a large scan uses by default: the CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class ScanOutcome:
+    """What a pass over the ledger found, and how many processes it took."""
+
+    chains: dict[uuid.UUID, _CHECKED]
+    """Per item: its row count and :func:`check_chain` outcome (items out of order left out)."""
+    processes: int
+    single_reason: str | None = None
+    """Why a scan asked to split stayed in one process (``None`` when it split or was not
+    asked to)."""
+
+
+def scan_chains(
+    session: Session,
+    wanted: set[uuid.UUID],
+    *,
+    processes: int | None = None,
+    threshold: int | None = None,
+) -> ScanOutcome:
+    """Check the chains of ``wanted`` items in one pass over the ledger, in ``seq`` order.
+
+    With ``processes`` above one (default :func:`scan_processes`) and event numbers spanning
+    ``threshold`` or more (default :data:`PARALLEL_THRESHOLD`), the pass is split by
+    ``seq`` into as many ranges: this process checks the first, worker processes the others in
+    their own database connections, and :func:`ledger_scan.stitch` joins them; the outcome is
+    the one pass's. It stays in one process when the workers could not see exactly what this
+    session sees (see :func:`_split_plan`) or a worker fails.
+    """
+    processes = scan_processes() if processes is None else processes
+    threshold = PARALLEL_THRESHOLD if threshold is None else threshold
+    if processes > 1:
+        lo = session.scalar(select(func.min(CustodyEvent.seq)))
+        hi = session.scalar(select(func.max(CustodyEvent.seq)))
+        if lo is not None and hi is not None and hi - lo + 1 >= max(threshold, processes):
+            chains, reason = _scan_split(session, wanted, lo, hi, processes)
+            if chains is not None:
+                return ScanOutcome(chains, processes)
+            _log.debug("ledger scan in one process: %s", reason)
+            return ScanOutcome(_scan_chains(session, wanted), 1, reason)
+    return ScanOutcome(_scan_chains(session, wanted), 1)
+
+
+@dataclass
+class _SplitPlan:
+    """How workers reach the data this session sees, and what to compare afterwards."""
+
+    dialect: str
+    database: str
+    snapshot: str | None = None
+    # SQLite: this session's schema version, row count and highest seq of custody_events.
+    expected: tuple[int, int, int] | None = None
+
+
+def _split_plan(session: Session) -> _SplitPlan | str:
+    """How workers can read what this session sees, or why they cannot.
+
+    * SQLite: a worker reads the committed database file. This session sees the same unless
+      its transaction changed the ledger: with the append-only triggers in place it can only
+      have added rows (short of ``INSERT OR REPLACE``, which SQLite runs without the delete
+      trigger), and it cannot have removed or changed the triggers without changing the
+      schema version; so the workers' schema version, row count and highest ``seq`` are
+      compared with this session's afterwards. An in-memory database cannot be shared.
+    * PostgreSQL: the workers read in this transaction's snapshot (``pg_export_snapshot``),
+      so they see what it sees except its own changes; it must not have changed the ledger
+      (it would hold a lock on the table that reading does not take), and it must not be
+      inside a savepoint (a snapshot cannot be exported from one).
+    """
+    conn = session.connection()
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        main = conn.exec_driver_sql("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        path = main.scalar()
+        if not path:
+            return "an in-memory SQLite database cannot be shared with other processes"
+        triggers = set(
+            conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'custody_events'"
+            ).scalars()
+        )
+        if not {"custody_events_no_update", "custody_events_no_delete"} <= triggers:
+            return "the ledger's append-only triggers are missing"
+        version = conn.exec_driver_sql("PRAGMA schema_version").scalar_one()
+        count = conn.exec_driver_sql("SELECT count(*) FROM custody_events").scalar_one()
+        top = conn.exec_driver_sql("SELECT max(seq) FROM custody_events").scalar_one()
+        return _SplitPlan("sqlite", str(path), expected=(version, count, top))
+    if dialect == "postgresql":
+        if conn.in_nested_transaction():
+            return "the session is inside a savepoint (its changes are not committed)"
+        # Changing rows takes ROW EXCLUSIVE (DDL stronger) on the table until the end of the
+        # transaction; reading takes weaker locks.
+        changed = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() "
+            "AND relation = to_regclass('custody_events') AND mode IN ('RowExclusiveLock', "
+            "'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', "
+            "'ExclusiveLock', 'AccessExclusiveLock')"
+        ).scalar_one()
+        if changed:
+            return "this transaction changed the ledger (not committed)"
+        if conn.dialect.driver != "psycopg":
+            return f"no split scan with the {conn.dialect.driver} driver"
+        snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+        return _SplitPlan("postgresql", _conninfo(conn), snapshot=str(snapshot))
+    return f"no split scan on {dialect}"
+
+
+def _conninfo(conn: Connection) -> str:
+    """The libpq connection string of the engine behind ``conn`` (with its password)."""
+    from psycopg.conninfo import make_conninfo
+
+    args, params = conn.dialect.create_connect_args(conn.engine.url)
+    plain = {k: v for k, v in params.items() if isinstance(v, str | int)}
+    return make_conninfo(str(args[0]) if args else "", **plain)
+
+
+class _WorkerFailed(Exception):
+    """A worker process did not return a result."""
+
+
+def _scan_split(
+    session: Session, wanted: set[uuid.UUID], lo: int, hi: int, processes: int
+) -> tuple[dict[uuid.UUID, _CHECKED] | None, str | None]:
+    """The split pass: the stitched outcome, or ``None`` and why it could not be split."""
+    plan = _split_plan(session)
+    if isinstance(plan, str):
+        return None, plan
+    ranges = ledger_scan.split(lo, hi, processes)
+    wanted_hex = [i.hex for i in wanted]
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        for start, end in ranges[1:]:
+            request: ledger_scan.RangeRequest = {
+                "dialect": plan.dialect,
+                "database": plan.database,
+                "snapshot": plan.snapshot,
+                "lo": start,
+                "hi": end,
+                "wanted": wanted_hex,
+            }
+            workers.append(_start_worker(request))
+        own = _scan_own_range(session, plan, ranges[0], wanted)
+        results = [own, *(_worker_result(w) for w in workers)]
+    except (_WorkerFailed, OSError) as exc:
+        _log.warning("ledger scan: a worker failed (%s); checking in one process", exc)
+        return None, f"a worker failed: {exc}"
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    if plan.expected is not None:
+        version, count, top = plan.expected
+        seen = (
+            {r["schema_version"] for r in results[1:]} == {version}
+            and {r["max_seq"] for r in results[1:]} == {top}
+            and sum(r["rows"] for r in results) == count
+        )
+        if not seen:
+            return None, "the workers saw another ledger (this transaction changed it)"
+    parts: list[ledger_scan.RangeResult] = [
+        {"rows": r["rows"], "entries": r["entries"]} for r in results
+    ]
+    return ledger_scan.stitch(parts), None
+
+
+_WORKER = "import sys; sys.path.append(sys.argv[1]); from {0} import main; sys.exit(main())"
+
+
+def _start_worker(request: ledger_scan.RangeRequest) -> subprocess.Popen[bytes]:
+    """Start a worker (:func:`ledger_scan.main`) on ``request``, in the same interpreter.
+
+    The folder this ``comity`` was imported from comes last on the worker's path, for a parent
+    that found it through a path of its own (an installed ``comity`` is found as usual).
+    """
+    if not sys.executable:
+        raise _WorkerFailed("no Python interpreter to start")
+    source = str(Path(ledger_scan.__file__).resolve().parents[2])
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _WORKER.format(ledger_scan.__name__), source],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    stdin, worker.stdin = worker.stdin, None  # written and closed here, not by communicate()
+    assert stdin is not None
+    try:
+        with stdin:
+            stdin.write(json.dumps(request).encode())
+    except BaseException:
+        worker.kill()
+        worker.wait()
+        raise
+    return worker
+
+
+def _worker_result(worker: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """Wait for a worker and read its result."""
+    out, err = worker.communicate()
+    if worker.returncode != 0:
+        lines = err.decode(errors="replace").strip().splitlines()
+        raise _WorkerFailed(f"exit {worker.returncode}: {lines[-1] if lines else ''}")
+    try:
+        result: dict[str, Any] = json.loads(out)
+    except ValueError as exc:
+        raise _WorkerFailed("unreadable result") from exc
+    return result
+
+
+def _scan_own_range(
+    session: Session,
+    plan: _SplitPlan,
+    bounds: tuple[int | None, int | None],
+    wanted: set[uuid.UUID],
+) -> dict[str, Any]:
+    """This process's share: on SQLite in the session itself, on PostgreSQL in its snapshot
+    (in a connection of its own, like a worker's)."""
+    lo, hi = bounds
+    conn = session.connection()
+    if plan.dialect == "sqlite":
+        raw = conn.connection.dbapi_connection
+        return {**ledger_scan.scan_range(ledger_scan.sqlite_batches(raw, lo, hi), wanted)}  # type: ignore[arg-type]
+    return {**ledger_scan.postgresql_range(plan.database, plan.snapshot, lo, hi, wanted)}
 
 
 def _scan_chains(session: Session, wanted: set[uuid.UUID]) -> dict[uuid.UUID, _CHECKED]:
@@ -356,51 +595,7 @@ def _scan_chains(session: Session, wanted: set[uuid.UUID]) -> dict[uuid.UUID, _C
         CustodyEvent.prev_hash,
         CustodyEvent.hash,
     ).order_by(CustodyEvent.seq)
-    # Per item: [item id, rows, good events, last good hash, problem, last number, in order].
-    # While an item is intact and in order, its last number is its count of good events.
-    states: dict[object, list[Any] | None] = {}
-    sha256 = hashlib.sha256
-    current: object = _UNSEEN
-    state: list[Any] | None = None
-    for part in _row_batches(session, query):
-        for raw_id, seq, body, prev_hash, digest in part:
-            if raw_id != current:
-                current = raw_id
-                state = states.get(raw_id, _UNSEEN)
-                if state is _UNSEEN:
-                    state = _scan_state(raw_id, wanted)
-                    states[raw_id] = state
-            if state is None:
-                continue
-            state[1] += 1
-            if state[4] is None and state[6] and seq == state[2] + 1:
-                prev = state[3]
-                if prev_hash != prev:
-                    state[4] = _UNLINKED.format(seq=seq, before=seq - 1)
-                elif sha256(f"{prev}\n{body}".encode()).hexdigest() != digest:
-                    state[4] = _ALTERED.format(seq=seq)
-                else:
-                    state[2] = seq
-                    state[3] = digest
-                state[5] = seq
-                continue
-            if type(seq) is not int or seq <= state[5]:
-                state[6] = False  # out of order (or a damaged number): checked in chain order
-            elif state[4] is None and state[6]:
-                state[4] = _MISSING.format(expected=state[2] + 1, seq=seq)
-            state[5] = seq
-    return {
-        st[0]: (st[1], (st[2], st[3], st[4])) for st in states.values() if st is not None and st[6]
-    }
-
-
-def _scan_state(raw_id: object, wanted: set[uuid.UUID]) -> list[Any] | None:
-    """The initial scan state of an item, or ``None`` for an item not asked for."""
-    try:
-        item_id = _item_uuid(raw_id)
-    except (TypeError, ValueError):  # a damaged row: no item asked for has this id
-        return None
-    return [item_id, 0, 0, GENESIS, None, 0, True] if item_id in wanted else None
+    return ledger_scan.scan_ledger(_row_batches(session, query), wanted)
 
 
 def _row_batches(session: Session, query: Select[*tuple[Any, ...]]) -> Iterator[Sequence[Any]]:
@@ -426,8 +621,19 @@ def _row_batches(session: Session, query: Select[*tuple[Any, ...]]) -> Iterator[
         cursor.close()
 
 
-def verify_chains(session: Session, items: list[EvidenceItem]) -> list[ItemReport]:
-    """Verify the ledger chain and signed head of every item (not the stored bytes)."""
+def verify_chains(
+    session: Session,
+    items: list[EvidenceItem],
+    *,
+    processes: int | None = None,
+    parallel_threshold: int | None = None,
+) -> list[ItemReport]:
+    """Verify the ledger chain and signed head of every item (not the stored bytes).
+
+    When the items hold at least half the ledger, their chains are checked in one pass over
+    it (:func:`scan_chains`, split across ``processes`` for a ledger of ``parallel_threshold``
+    events or more); otherwise, and for items whose rows are out of order, item by item.
+    """
     trusted = node_signing_keys(session)
     heads = {
         h.item_id: h
@@ -439,7 +645,8 @@ def verify_chains(session: Session, items: list[EvidenceItem]) -> list[ItemRepor
     reports: dict[uuid.UUID, ItemReport] = {}
     ids = list(by_id)
     if ids and _scan_pays(session, heads):
-        for item_id, (n_rows, checked) in _scan_chains(session, set(ids)).items():
+        scan = scan_chains(session, set(ids), processes=processes, threshold=parallel_threshold)
+        for item_id, (n_rows, checked) in scan.chains.items():
             reports[item_id] = _report_checked(
                 by_id[item_id], n_rows, checked, heads.get(item_id), trusted
             )
