@@ -25,9 +25,9 @@ from comity.intel.errors import IntelInputError
 from comity.intel.exporting import export, recipient_for
 from comity.intel.importing import ImportRequest, import_data
 from comity.intel.services import (
+    DEFAULT_COLLECTION,
     collection_summary,
     create_collection,
-    ensure_collection,
     list_collections,
     share,
 )
@@ -104,7 +104,7 @@ async def import_file(
     ctx: CtxDep,
     session: SessionDep,
     actor: ActorDep,
-    collection: Annotated[str, Query(min_length=1, max_length=100)] = "local",
+    collection: Annotated[str, Query(min_length=1, max_length=100)] = DEFAULT_COLLECTION,
     tlp: Annotated[str | None, Query(max_length=20)] = None,
     fmt: Annotated[Literal["auto", "stix", "misp", "text"], Query(alias="format")] = "auto",
     skip_invalid: bool = False,
@@ -114,8 +114,6 @@ async def import_file(
     """Import a STIX bundle, a MISP event or text: atomic unless ``skip_invalid``."""
     data = await request.body()
     level = parse_level(tlp or ctx.settings.default_tlp)
-    if collection == "local":
-        ensure_collection(session, actor, "local", title="Local intelligence")
     return import_data(
         session,
         actor,

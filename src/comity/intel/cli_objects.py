@@ -17,8 +17,7 @@ import typer
 
 from comity.cli.common import JsonOption, acting, console, emit, err_console, state
 from comity.core.files import write_atomic
-
-DEFAULT_COLLECTION = "local"
+from comity.intel.services import DEFAULT_COLLECTION
 
 
 def read_input(path: str, limit: int) -> tuple[bytes, str]:
@@ -66,7 +65,6 @@ def import_cmd(
     """Import intelligence: atomic (all or nothing) unless --skip-invalid."""
     from comity.intel.correlation import CorrelationPolicy
     from comity.intel.importing import ImportRequest, import_data
-    from comity.intel.services import ensure_collection
     from comity.intel.tlp import parse_level
 
     st = state(ctx)
@@ -82,8 +80,6 @@ def import_cmd(
     )
     spinner = console.status(f"importing {name}") if not as_json else nullcontext()
     with spinner, acting(st) as (session, actor):
-        if collection == DEFAULT_COLLECTION:  # made on first use
-            ensure_collection(session, actor, collection, title="Local intelligence")
         policy = CorrelationPolicy.for_settings(st.ctx.settings)
         result = import_data(session, actor, data, request, policy=policy)
 

@@ -31,12 +31,11 @@ def search_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Show every place an identifier appears: intelligence, evidence, cases; who holds it."""
-    from comity.intel.correlation import using
     from comity.intel.search import search
 
     st = state(ctx)
-    with using(CorrelationPolicy.for_settings(st.settings)), acting(st) as (session, actor):
-        policy = CorrelationPolicy.for_settings(state(ctx).ctx.settings)
+    policy = CorrelationPolicy.for_settings(st.settings)
+    with acting(st) as (session, actor):
         result = search(session, actor, value, country, policy)
     emit(result, as_json, _human)
 

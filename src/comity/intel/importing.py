@@ -88,8 +88,10 @@ def import_data(
         request.format, data, importers.ReadOptions(request.source, request.country)
     )
     if collection is None:
-        from comity.intel.services import writable_by
+        from comity.intel.services import DEFAULT_COLLECTION, ensure_collection, writable_by
 
+        if request.collection == DEFAULT_COLLECTION:
+            ensure_collection(session, actor, DEFAULT_COLLECTION, title="Local intelligence")
         collection, peer = writable_by(session, actor, request.collection)
     return store(
         session,

@@ -81,6 +81,10 @@ def create_collection(
     return collection
 
 
+DEFAULT_COLLECTION = "local"
+"""Where imports go when no collection is named; made on first use."""
+
+
 def ensure_collection(session: Session, actor: Actor, name: str, *, title: str) -> Collection:
     """The collection ``name``, created first if it does not exist."""
     existing = session.scalars(select(Collection).where(Collection.name == name)).first()
