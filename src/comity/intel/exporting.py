@@ -30,7 +30,7 @@ from comity.identity.models import Agency
 from comity.identity.services import Actor
 from comity.intel.errors import IntelInputError
 from comity.intel.mapping import COMITY_IDENTITY, EXTENSION_CREATED, EXTENSIONS
-from comity.intel.models import Collection, IntelObject
+from comity.intel.models import IntelObject
 from comity.intel.policy import Recipient, refusal
 from comity.intel.services import agreement_for, find_collection
 from comity.intel.stix import timestamp_of
@@ -89,9 +89,6 @@ def export_stix(
     bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
     audit_export(session, actor, "stix", recipient, collection, len(selection.rows), selection)
     return bundle, selection.withheld_list()
-
-
-EXPORT_FORMATS = ("stix", "misp")
 
 
 @dataclass
@@ -228,8 +225,3 @@ def audit_export(
             "at": utcnow().isoformat(),
         },
     )
-
-
-def collections_of(session: Session) -> dict[uuid.UUID, str]:
-    """Collection names by id."""
-    return dict(session.execute(select(Collection.id, Collection.name)).all())
