@@ -66,6 +66,9 @@ def insert_many(
 
 def _processed(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
     """``values`` through ``processor``, each distinct value once (ids and dates repeat)."""
+    if values and values.count(values[0]) == len(values):  # one value for the whole batch
+        first = values[0]
+        return [None if first is None else processor(first)] * len(values)
     done: dict[Any, Any] = {}
     result: list[Any] = []
     for raw in values:

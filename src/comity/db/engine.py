@@ -15,9 +15,15 @@ from comity.core.errors import ServiceUnavailable
 
 _log = logging.getLogger(__name__)
 
+SQLITE_CACHE_KIB = 65536
+"""SQLite page cache per connection, in KiB (memory is taken only as pages are used)."""
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; on SQLite, enable foreign keys and WAL, and begin writes immediately.
+
+    SQLite's page cache is raised to 64 MiB per connection (from 2 MiB): bulk imports touch
+    every page of several indexes, and with the small default they re-read and spill pages.
 
     SQLite transactions start with ``BEGIN IMMEDIATE`` so two writers queue instead of
     deadlocking when both upgrade a read lock (SQLAlchemy's documented pysqlite recipe).
@@ -32,6 +38,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cursor.close()
 
         @event.listens_for(engine, "begin")

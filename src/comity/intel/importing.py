@@ -20,6 +20,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from comity.core.collector import paused_collection
 from comity.db.bulk import insert_many
 from comity.federation.models import Peer
 from comity.identity import audit
@@ -83,7 +84,25 @@ def import_data(
     default_tlp: str = DEFAULT_LEVEL,
     policy: CorrelationPolicy | None = None,
 ) -> dict[str, Any]:
-    """Read ``data`` with an importer and store it; see :func:`store`."""
+    """Read ``data`` with an importer and store it; see :func:`store`.
+
+    The cyclic garbage collector waits meanwhile (:func:`paused_collection`): the parsed
+    objects are trees, and its passes over them cost more than the database writes.
+    """
+    with paused_collection():
+        return _import_data(session, actor, data, request, collection, peer, default_tlp, policy)
+
+
+def _import_data(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    request: ImportRequest,
+    collection: Collection | None,
+    peer: Peer | None,
+    default_tlp: str,
+    policy: CorrelationPolicy | None,
+) -> dict[str, Any]:
     fmt, parsed = importers.read(
         request.format, data, importers.ReadOptions(request.source, request.country)
     )
@@ -126,6 +145,21 @@ def store(
     Raises :class:`ImportRefused` (nothing stored) when objects were rejected and
     ``request.skip_invalid`` is false.
     """
+    with paused_collection():
+        return _store(session, actor, collection, parsed, request, fmt, peer, default_tlp, policy)
+
+
+def _store(
+    session: Session,
+    actor: Actor,
+    collection: Collection,
+    parsed: ParsedObjects,
+    request: ImportRequest,
+    fmt: str,
+    peer: Peer | None,
+    default_tlp: str,
+    policy: CorrelationPolicy | None,
+) -> dict[str, Any]:
     total = len(parsed.objects) + len(parsed.rejected)
     _reject_unknown_markings(session, parsed)
     if parsed.rejected and not request.skip_invalid:
@@ -153,7 +187,7 @@ def store(
         select(Collection).where(Collection.id == collection.id).with_for_update()
     ).one()
     existing = _existing_versions(session, locked, parsed)
-    local_markings = _bundle_markings(parsed)
+    markings = {**MARKING_LEVELS, **_bundle_markings(parsed)}
     next_us = max(time.time_ns() // 1000, locked.last_added_us + 1)
     rows: list[tuple[Any, ...]] = []
     successes: list[dict[str, str]] = []
@@ -161,13 +195,14 @@ def store(
     unchanged = 0
     source = request.source[:500]
     origin = peer.id if peer else None
+    collection_id, import_id, username = locked.id, record.id, actor.username
     for obj, body in zip(parsed.objects, parsed.bodies, strict=True):
         key = (obj["id"], version_of(obj))
         if key in existing:
             unchanged += 1
             continue
         existing.add(key)
-        level = level_of(obj, local_markings)
+        level = level_of(obj, markings)
         if obj["type"] == "marking-definition":
             level = "clear"
         elif level is None:
@@ -177,7 +212,7 @@ def store(
             body = dumps(obj)
         rows.append(
             (
-                locked.id,
+                collection_id,
                 obj["id"],
                 obj["type"],
                 str(obj.get("spec_version", "2.1")),
@@ -188,11 +223,12 @@ def store(
                 request.source_kind,
                 source,
                 origin,
-                actor.username,
-                record.id,
+                username,
+                import_id,
             )
         )
-        successes.append({"id": obj["id"], "version": key[1] or timestamp_of(next_us)})
+        if len(successes) < REPORTED:
+            successes.append({"id": obj["id"], "version": key[1] or timestamp_of(next_us)})
         named.extend((kind, raw, obj["id"], level) for kind, raw in identifiers_in(obj))
         next_us += 1
     if rows:
@@ -209,7 +245,7 @@ def store(
     record.details = {
         "warnings": parsed.warnings[:REPORTED],
         "rejected": [r.as_dict() for r in parsed.rejected[:REPORTED]],
-        "successes": successes[:REPORTED],
+        "successes": successes,
         "correlations": matches,
     }
     session.flush()

@@ -97,15 +97,15 @@ def _level_or_none(text: str) -> str | None:
         return None
 
 
-def level_of(obj: Mapping[str, Any], known: Mapping[str, str] | None = None) -> str | None:
+def level_of(obj: Mapping[str, Any], table: Mapping[str, str] = MARKING_LEVELS) -> str | None:
     """The TLP level of a STIX object from its ``object_marking_refs``, or ``None``.
 
-    ``known`` maps further marking-definition ids (from the same bundle) to levels.
+    ``table`` maps marking-definition ids to levels: the official TLP ones, by default; an
+    import adds those its bundle defines (``{**MARKING_LEVELS, **defined}``, built once).
     """
     refs = obj.get("object_marking_refs")
     if not isinstance(refs, list):
         return None
-    table = MARKING_LEVELS if known is None else {**MARKING_LEVELS, **known}
     return most_restrictive(table[ref] for ref in refs if isinstance(ref, str) and ref in table)
 
 

@@ -1,0 +1,73 @@
+"""The garbage-collector pause: nests, is shared by threads, restores what it found."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from comity.core.collector import paused_collection
+
+
+@pytest.fixture(autouse=True)
+def _restore_collector() -> Iterator[None]:
+    enabled = gc.isenabled()
+    yield
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+def test_pause_disables_and_restores() -> None:
+    gc.enable()
+    with paused_collection():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_nested_pauses_enable_only_at_the_outermost_end() -> None:
+    gc.enable()
+    with paused_collection():
+        with paused_collection():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off() -> None:
+    gc.disable()
+    with paused_collection():
+        pass
+    assert not gc.isenabled()
+
+
+def test_an_error_in_the_block_still_restores() -> None:
+    gc.enable()
+    with pytest.raises(RuntimeError), paused_collection():
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+
+
+def test_overlapping_pauses_in_two_threads() -> None:
+    """The collector comes back when the last of two overlapping pauses ends, not the first."""
+    gc.enable()
+    entered, release = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def other() -> None:
+        with paused_collection():
+            entered.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=other)
+    with paused_collection():
+        thread.start()
+        assert entered.wait(5)
+    seen.append(gc.isenabled())  # the other thread still pauses
+    release.set()
+    thread.join(5)
+    assert seen == [False]
+    assert gc.isenabled()
