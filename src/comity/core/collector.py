@@ -31,8 +31,8 @@ _was_enabled = False
 def paused_collection() -> Iterator[None]:
     """Disable the cyclic garbage collector for the block (nesting and thread safe)::
 
-        with paused_collection():
-            objects = [dict(n=n) for n in range(1_000_000)]   # no collector pass meanwhile
+    with paused_collection():
+        objects = [dict(n=n) for n in range(1_000_000)]   # no collector pass meanwhile
     """
     global _depth, _was_enabled
     with _lock:
