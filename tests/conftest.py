@@ -28,6 +28,7 @@ from comity.core.settings import load_settings
 from comity.db import migrate
 from comity.db.engine import make_engine
 from comity.identity.services import Actor, init_node, resolve_actor
+from comity.intel.correlation import CorrelationPolicy
 
 PG_URL = os.environ.get(
     "COMITY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -157,6 +158,11 @@ class Node:
         """Resolve a user of this node (default: the administrator)."""
         with self.ctx.transaction() as session:
             return resolve_actor(session, username)
+
+    @property
+    def policy(self) -> CorrelationPolicy:
+        """The node's correlation policy (its settings' warning lists and cap)."""
+        return CorrelationPolicy.for_settings(self.ctx.settings)
 
 
 def make_node(

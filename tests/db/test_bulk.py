@@ -73,3 +73,23 @@ def test_dates_are_stored_as_the_orm_stores_them(node: Node) -> None:
         assert type(ours) is type(theirs)
         if isinstance(ours, str):
             assert len(ours) == len(theirs) and ours[10] == theirs[10]
+
+
+def test_a_large_batch_leaves_the_planner_statistics_current(node: Node) -> None:
+    """After a bulk load the planner knows the table's size (PostgreSQL: ANALYZE in the
+    transaction), so the next lookups use the indexes instead of scanning; SQLite keeps no
+    such statistics and the batch is simply stored."""
+    from sqlalchemy import func, text
+
+    from comity.db.bulk import ANALYZE_ROWS
+
+    columns = ("obs_type", "value", "kind", "ref", "agency")
+    rows = [("url", f"https://x{n}.in/", "intel", f"r{n}", "CBI") for n in range(ANALYZE_ROWS)]
+    with node.ctx.transaction() as session:
+        insert_many(session, ObservableRef, rows, columns=columns)
+        assert session.scalar(select(func.count()).select_from(ObservableRef)) == ANALYZE_ROWS
+        if session.get_bind().dialect.name == "postgresql":
+            estimated = session.execute(
+                text("SELECT reltuples FROM pg_class WHERE oid = 'intel_observable_refs'::regclass")
+            ).scalar_one()
+            assert estimated >= ANALYZE_ROWS * 0.9

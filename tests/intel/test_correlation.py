@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from comity.cases.services import create_case
 from comity.core.timeutil import utcnow
 from comity.evidence.ingest import IngestOptions, ingest
-from comity.intel.correlation import CorrelationPolicy, NewRef, index_refs, using
+from comity.intel.correlation import CorrelationPolicy, NewRef, index_refs
 from comity.intel.importing import ImportRequest, import_data
 from comity.intel.models import Correlation, IndexWatermark, ObservableRef
 from comity.intel.records import index_node_records
@@ -36,7 +36,9 @@ def _indicator(path: str, value: str) -> dict[str, Any]:
     }
 
 
-def _import_stix(node: Node, *objects: dict[str, Any]) -> dict[str, Any]:
+def _import_stix(
+    node: Node, *objects: dict[str, Any], policy: CorrelationPolicy | None = None
+) -> dict[str, Any]:
     bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": list(objects)}
     with node.ctx.transaction() as session:
         return import_data(
@@ -44,6 +46,7 @@ def _import_stix(node: Node, *objects: dict[str, Any]) -> dict[str, Any]:
             node.actor(),
             json.dumps(bundle).encode(),
             ImportRequest(collection="fraud", source="bundle.json", tlp="amber"),
+            policy=policy or node.policy,
         )
 
 
@@ -54,6 +57,7 @@ def _import_text(node: Node, text: str) -> dict[str, Any]:
             node.actor(),
             text.encode(),
             ImportRequest(collection="fraud", source="note.txt", format="text", country="IN"),
+            policy=node.policy,
         )
 
 
@@ -114,13 +118,9 @@ def test_index_reports_why_it_did_not_correlate(fraud: Node) -> None:
 def test_a_value_known_from_more_places_than_the_cap_stops_correlating(fraud: Node) -> None:
     policy = CorrelationPolicy(cap=3, suppression=lambda _t, _v: None)
     counts = []
-    with using(policy):
-        for _ in range(5):
-            counts.append(
-                _import_stix(fraud, _indicator("url:value", "https://kyc-update.in/x"))[
-                    "correlations"
-                ]
-            )
+    for _ in range(5):
+        indicator = _indicator("url:value", "https://kyc-update.in/x")
+        counts.append(_import_stix(fraud, indicator, policy=policy)["correlations"])
     assert counts == [0, 1, 2, 0, 0]  # the fourth place is over the cap of three
     with fraud.ctx.transaction() as session:
         refs = [NewRef("url", "https://kyc-update.in/x", "intel", "late", "CBI")]
@@ -158,7 +158,7 @@ def test_evidence_and_cases_are_indexed_and_correlate_with_intelligence(
     content = b"call log of the seized phone\n"
     _reference, item_id = _case_with_evidence(fraud, tmp_path, content)
     with fraud.ctx.transaction() as session:
-        counts = index_node_records(session)
+        counts = index_node_records(session, policy=fraud.policy)
     assert counts["evidence"] == 1 and counts["cases"] == 1
     sha256 = hashlib.sha256(content).hexdigest()
     (evidence,) = _refs(fraud, "file-sha256", sha256)
@@ -183,8 +183,8 @@ def test_evidence_and_cases_are_indexed_and_correlate_with_intelligence(
 def test_indexing_is_incremental(fraud: Node, tmp_path: Path) -> None:
     _case_with_evidence(fraud, tmp_path, b"first")
     with fraud.ctx.transaction() as session:
-        first = index_node_records(session)
-        again = index_node_records(session)
+        first = index_node_records(session, policy=fraud.policy)
+        again = index_node_records(session, policy=fraud.policy)
         marks = {m.source: m.position for m in session.scalars(select(IndexWatermark))}
     assert first["stored"] > 0 and again["stored"] == 0
     assert marks["evidence"] is not None and marks["case"] is not None
@@ -192,7 +192,7 @@ def test_indexing_is_incremental(fraud: Node, tmp_path: Path) -> None:
         for mark in session.scalars(select(IndexWatermark)):
             mark.position = utcnow() + timedelta(days=1)
         session.flush()
-        assert index_node_records(session) == {
+        assert index_node_records(session, policy=fraud.policy) == {
             "evidence": 0,
             "cases": 0,
             "stored": 0,
@@ -205,7 +205,7 @@ def test_indexing_is_incremental(fraud: Node, tmp_path: Path) -> None:
             session, fraud.actor(), title="Second case, wallet in summary", jurisdictions=["IN"],
             summary="BTC to bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
         )  # fmt: skip
-        later = index_node_records(session)
+        later = index_node_records(session, policy=fraud.policy)
     assert later["stored"] == 1
     (ref,) = _refs(fraud, "cryptocurrency-wallet", "btc:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")
     assert ref.case_id == case.id

@@ -51,7 +51,9 @@ def _import(node: Node, data: bytes, **request: Any) -> dict[str, Any]:
     request.setdefault("collection", "fraud")
     request.setdefault("source", "test.json")
     with node.ctx.transaction() as session:
-        return import_data(session, node.actor(), data, ImportRequest(**request))
+        return import_data(
+            session, node.actor(), data, ImportRequest(**request), policy=node.policy
+        )
 
 
 def _count(node: Node) -> int:
@@ -216,6 +218,7 @@ def test_export_withholds_red_and_what_peers_gave_under_amber(fraud: Node) -> No
             fmt="stix",
             peer=fbi,
             default_tlp="amber",
+            policy=fraud.policy,
         )
         fbi_id, nca_id = fbi.id, nca.id
     cases = {

@@ -39,7 +39,9 @@ def _import(node: Node, data: bytes | dict[str, Any] | list[Any], **request: Any
     request.setdefault("collection", "fraud")
     request.setdefault("source", "event.json")
     with node.ctx.transaction() as session:
-        return import_data(session, node.actor(), data, ImportRequest(**request))
+        return import_data(
+            session, node.actor(), data, ImportRequest(**request), policy=node.policy
+        )
 
 
 def _stored(node: Node) -> dict[str, dict[str, Any]]:

@@ -21,7 +21,7 @@ from comity.federation.models import Peer
 from comity.federation.services import add_peer
 from comity.identity.models import AuditEvent, User
 from comity.identity.services import create_user, resolve_actor
-from comity.intel.correlation import CorrelationPolicy, using
+from comity.intel.correlation import CorrelationPolicy
 from comity.intel.errors import IntelInputError, UnknownCountry
 from comity.intel.importing import ImportRequest, import_data
 from comity.intel.search import interpret, search
@@ -33,6 +33,7 @@ SCAM = MISP / "misp.event.53d2f469-9f7f-4e40-8dc1-a721f1b223fb.json"
 
 
 def _search(node: Node, value: str, user: str | None = None, **options: Any) -> dict[str, Any]:
+    options.setdefault("policy", node.policy)
     with node.ctx.transaction() as session:
         return search(session, resolve_actor(session, user), value, **options)
 
@@ -44,6 +45,7 @@ def _import(node: Node, data: bytes, source: str, **request: Any) -> dict[str, A
             node.actor(),
             data,
             ImportRequest(collection="fraud", source=source, **request),
+            policy=node.policy,
         )
 
 
@@ -156,6 +158,7 @@ def test_what_a_peer_shared_names_the_peer(fraud: Node) -> None:
                 ImportRequest(collection="from-fbi", source=source, country="US"),
                 collection=collection,
                 peer=peer,
+                policy=fraud.policy,
             )
     phone = _identifier(_search(fraud, "2243359185", country="US"), "phone-number")
     assert phone["agencies"] == ["CBI", "FBI"]
@@ -230,8 +233,8 @@ def test_suppressed_values_are_found_and_say_why(fraud: Node) -> None:
 
 
 def test_values_over_the_cap_are_shown_as_suppressed(fraud: Node) -> None:
-    with using(CorrelationPolicy(cap=1, suppression=lambda _t, _v: None)):
-        phone = _identifier(_search(fraud, "+12243359185"), "phone-number")
+    policy = CorrelationPolicy(cap=1, suppression=lambda _t, _v: None)
+    phone = _identifier(_search(fraud, "+12243359185", policy=policy), "phone-number")
     assert phone["suppressed"] == {
         "by": "correlation cap",
         "reason": "known from 2 places (the correlation cap is 1): not correlated further",
@@ -261,7 +264,7 @@ def test_bad_searches(fraud: Node) -> None:
         peer = session.scalars(select(Peer)).one()
         service = session.get_one(User, peer.user_id).username  # the peer's service account
     with fraud.ctx.transaction() as session, pytest.raises(PermissionDenied):
-        search(session, resolve_actor(session, service), "+12243359185")
+        search(session, resolve_actor(session, service), "+12243359185", policy=fraud.policy)
 
 
 # ------------------------------------------------------------------ the real command

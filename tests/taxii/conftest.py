@@ -20,6 +20,7 @@ import pytest
 from comity.context import NodeContext
 from comity.federation.services import add_peer
 from comity.identity.services import init_node, resolve_actor
+from comity.intel.correlation import CorrelationPolicy
 from comity.intel.importing import ImportRequest, import_data
 from comity.intel.services import create_collection, share
 from comity.intel.tlp import TLP2_IDS
@@ -118,6 +119,7 @@ class TaxiiServer:
                 resolve_actor(session, None),
                 data.encode(),
                 ImportRequest(collection=name, source="test.json", format="stix"),
+                policy=CorrelationPolicy.for_settings(self.ctx.settings),
             )
 
 

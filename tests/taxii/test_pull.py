@@ -438,3 +438,51 @@ def test_pull_in_bounded_steps(pair: Pair) -> None:
     rest = pull(pair, "--limit", "3")
     assert rest["complete"] and rest["collections"][0]["received"] == 1
     assert count(pair.fbi, "cbi-fraud-infra") == 7
+
+
+def _statement(text: str) -> dict[str, Any]:
+    """A (non-TLP) statement marking definition."""
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": f"marking-definition--{uuid.uuid4()}",
+        "created": "2026-01-01T00:00:00.000Z",
+        "definition_type": "statement",
+        "definition": {"statement": text},
+    }
+
+
+def test_an_object_waits_for_a_marking_definition_on_a_later_page(pair: Pair) -> None:
+    statement = _statement("Copyright CBI 2026")
+    marked = indicator("green", name="marked")
+    marked["object_marking_refs"].append(statement["id"])
+    # One bundle, the indicator first: the peer dates it before the definition it refers to.
+    path = write_bundle(pair.folder / "order.json", [marked, statement])
+    pair.cbi.run("intel", "import", str(path), "--collection", "fraud-infra", check=True)
+    summary = pull(pair, "--limit", "1")
+    (collection,) = summary["collections"]
+    assert collection["rejected"] == 0 and collection["added"] == 2
+    assert {sid for sid, _ in stored(pair.fbi, "cbi-fraud-infra")} == {
+        marked["id"],
+        statement["id"],
+    }
+
+
+def test_an_object_whose_marking_never_comes_is_reported_not_lost(pair: Pair) -> None:
+    statement = _statement("Internal handling statement")
+    pair.cbi.run("collection", "create", "internal", check=True)  # not shared with the FBI
+    path = write_bundle(pair.folder / "internal.json", [statement])
+    pair.cbi.run("intel", "import", str(path), "--collection", "internal", check=True)
+    marked = indicator("green", name="marked")
+    marked["object_marking_refs"].append(statement["id"])
+    plain = indicator("green", name="plain")
+    path = write_bundle(pair.folder / "shared.json", [marked, plain])
+    pair.cbi.run("intel", "import", str(path), "--collection", "fraud-infra", check=True)
+    summary = pull(pair, "--limit", "1")
+    (collection,) = summary["collections"]
+    assert collection["complete"] and collection["added"] == 1
+    assert collection["rejected"] == 1
+    (rejection,) = collection["rejections"]
+    assert rejection["id"] == marked["id"]
+    assert statement["id"] in rejection["reason"] and "unknown marking" in rejection["reason"]
+    assert stored(pair.fbi, "cbi-fraud-infra") == [(plain["id"], plain["modified"])]

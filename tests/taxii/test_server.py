@@ -222,6 +222,42 @@ def test_delete_object_is_audited(taxii: TaxiiServer) -> None:
         assert verify_audit(session).ok
 
 
+def test_a_deleted_object_leaves_the_observable_index(taxii: TaxiiServer) -> None:
+    """Search shows no place for an object deleted over TAXII, nor its correlations."""
+    from sqlalchemy import func, select
+
+    from comity.identity.services import resolve_actor
+    from comity.intel.correlation import CorrelationPolicy
+    from comity.intel.models import Correlation
+    from comity.intel.search import search
+
+    name = taxii.collection("forget")
+    kept, doomed = indicator(), indicator()
+    for obj in (kept, doomed):
+        obj["pattern"] = "[domain-name:value = 'kyc-refund-desk.in']"
+        taxii.seed(name, [obj])
+
+    def places() -> tuple[list[str], int]:
+        with taxii.ctx.transaction() as session:
+            found = search(
+                session,
+                resolve_actor(session, None),
+                "kyc-refund-desk[.]in",
+                policy=CorrelationPolicy.for_settings(taxii.ctx.settings),
+            )
+            correlations = session.scalar(
+                select(func.count())
+                .select_from(Correlation)
+                .where(Correlation.value == "kyc-refund-desk.in")
+            )
+        (domain,) = [i for i in found["identifiers"] if i["type"] == "domain-name"]
+        return sorted(p["stix_id"] for p in domain["places"]), correlations or 0
+
+    assert places() == (sorted([kept["id"], doomed["id"]]), 1)
+    collection_client(taxii, name).delete_object(doomed["id"], version="all")
+    assert places() == ([kept["id"]], 0)
+
+
 def test_paging_with_next_and_filters_keeps_the_filters(taxii: TaxiiServer) -> None:
     name = taxii.collection("filtered")
     objects: list[dict[str, Any]] = []

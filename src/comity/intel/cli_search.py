@@ -36,7 +36,7 @@ def search_cmd(
     st = state(ctx)
     policy = CorrelationPolicy.for_settings(st.settings)
     with acting(st) as (session, actor):
-        result = search(session, actor, value, country, policy)
+        result = search(session, actor, value, country, policy=policy)
     emit(result, as_json, _human)
 
 

@@ -1,7 +1,7 @@
 """The observable index and correlation: every identifier the node knows, and where.
 
     refs = [NewRef("phone-number", "+919876543210", kind="intel", ref=stix_id, ...)]
-    matches = index(session, refs)      # stores the refs, records matches with earlier ones
+    matches = index(session, refs, policy)   # stores the refs, records matches with earlier ones
 
 Values are normalized (:mod:`comity.intel.observables`) before they reach the index, so the
 same identifier written ten ways is one entry. Each new reference to a value already known
@@ -12,21 +12,19 @@ list (:mod:`comity.intel.warninglists`: a bank's helpline, a big brand's domain,
 e-mail provider) is still indexed, so a search finds it, but records no correlation; and a
 value already known from ``correlation_cap`` places (a setting, 50 by default) stops
 correlating further — a search shows it as "known from N places". The policy comes from the
-node's settings: pass one, set one for a block with :func:`using`, or let the environment's
-settings (``COMITY_HOME``…) apply.
+node's settings (``CorrelationPolicy.for_settings(ctx.settings)``), built once by the caller
+and passed to every function that indexes.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import delete, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from comity.db.bulk import insert_many
@@ -81,24 +79,6 @@ class CorrelationPolicy:
         )
 
 
-_ACTIVE: ContextVar[CorrelationPolicy | None] = ContextVar("comity_correlation", default=None)
-
-
-@contextmanager
-def using(policy: CorrelationPolicy) -> Iterator[CorrelationPolicy]:
-    """Apply ``policy`` to every :func:`index` in the block (the node's, from its context)."""
-    token = _ACTIVE.set(policy)
-    try:
-        yield policy
-    finally:
-        _ACTIVE.reset(token)
-
-
-def current_policy() -> CorrelationPolicy:
-    """The policy set by :func:`using`, else the one of the environment's settings."""
-    return _ACTIVE.get() or CorrelationPolicy.for_settings()
-
-
 def capped(places: int, cap: int) -> str:
     """How a value over the correlation cap is described."""
     return f"known from {places} places (the correlation cap is {cap}): not correlated further"
@@ -114,14 +94,12 @@ class IndexResult:
     """``(type, value) -> reason`` for values that matched earlier places but did not correlate."""
 
 
-def index(session: Session, refs: Sequence[NewRef], policy: CorrelationPolicy | None = None) -> int:
+def index(session: Session, refs: Sequence[NewRef], policy: CorrelationPolicy) -> int:
     """Store ``refs`` (skipping ones already stored); record and count their correlations."""
     return index_refs(session, refs, policy).correlations
 
 
-def index_refs(
-    session: Session, refs: Sequence[NewRef], policy: CorrelationPolicy | None = None
-) -> IndexResult:
+def index_refs(session: Session, refs: Sequence[NewRef], policy: CorrelationPolicy) -> IndexResult:
     """Store ``refs`` (skipping ones already stored) and record their correlations.
 
     A new reference correlates with every earlier place of its value, unless the value is
@@ -144,7 +122,6 @@ def index_refs(
     matched_keys = sorted({(r.obs_type, r.value) for r in fresh} & known_values)
     if not matched_keys:
         return result
-    policy = policy or current_policy()
     live = []
     for key in matched_keys:
         reason = policy.suppression(*key)
@@ -181,6 +158,34 @@ def index_refs(
         insert_many(session, Correlation, correlations)
     result.correlations = len(correlations)
     return result
+
+
+def forget(session: Session, kind: str, ref: str, collection_id: uuid.UUID | None) -> int:
+    """Remove the index entries of one place (an object deleted from a collection) and the
+    correlations recorded with them; return how many entries went.
+
+    ::
+
+        forget(session, "intel", "indicator--…", collection.id)
+    """
+    seqs = list(
+        session.scalars(
+            select(ObservableRef.seq).where(
+                ObservableRef.kind == kind,
+                ObservableRef.ref == ref,
+                ObservableRef.collection_id == collection_id,
+            )
+        )
+    )
+    if not seqs:
+        return 0
+    session.execute(
+        delete(Correlation).where(
+            or_(Correlation.new_ref.in_(seqs), Correlation.known_ref.in_(seqs))
+        )
+    )
+    session.execute(delete(ObservableRef).where(ObservableRef.seq.in_(seqs)))
+    return len(seqs)
 
 
 def _counts(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -1,7 +1,8 @@
 """Storing intelligence: one pipeline for files, TAXII writes and pulls from peers.
 
     result = import_data(session, actor, data, ImportRequest(collection="fraud-infra",
-                         source="advisory.json", tlp="green"))
+                         source="advisory.json", tlp="green"),
+                         policy=CorrelationPolicy.for_settings(ctx.settings))
 
 Stages, one way: read (an importer turns bytes into checked STIX objects) → refuse or skip
 the invalid → mark (objects without a TLP marking get the default) → drop duplicates (same id,
@@ -26,7 +27,7 @@ from comity.federation.models import Peer
 from comity.identity import audit
 from comity.identity.services import Actor
 from comity.intel import importers
-from comity.intel.correlation import CorrelationPolicy, NewRef, current_policy, index
+from comity.intel.correlation import CorrelationPolicy, NewRef, index
 from comity.intel.errors import IntelInputError
 from comity.intel.mapping import identifiers_in
 from comity.intel.models import Collection, IntelImport, IntelObject
@@ -82,7 +83,7 @@ def import_data(
     collection: Collection | None = None,
     peer: Peer | None = None,
     default_tlp: str = DEFAULT_LEVEL,
-    policy: CorrelationPolicy | None = None,
+    policy: CorrelationPolicy,
 ) -> dict[str, Any]:
     """Read ``data`` with an importer and store it; see :func:`store`.
 
@@ -101,7 +102,7 @@ def _import_data(
     collection: Collection | None,
     peer: Peer | None,
     default_tlp: str,
-    policy: CorrelationPolicy | None,
+    policy: CorrelationPolicy,
 ) -> dict[str, Any]:
     fmt, parsed = importers.read(
         request.format, data, importers.ReadOptions(request.source, request.country)
@@ -135,12 +136,12 @@ def store(
     fmt: str,
     peer: Peer | None,
     default_tlp: str,
-    policy: CorrelationPolicy | None = None,
+    policy: CorrelationPolicy,
 ) -> dict[str, Any]:
     """Store checked objects in ``collection``; return the import's summary.
 
     ``policy`` is the node's correlation policy (its warning lists and cap), from
-    ``CorrelationPolicy.for_settings(ctx.settings)``; without one, the environment's.
+    ``CorrelationPolicy.for_settings(ctx.settings)``.
 
     Raises :class:`ImportRefused` (nothing stored) when objects were rejected and
     ``request.skip_invalid`` is false.
@@ -158,7 +159,7 @@ def _store(
     fmt: str,
     peer: Peer | None,
     default_tlp: str,
-    policy: CorrelationPolicy | None,
+    policy: CorrelationPolicy,
 ) -> dict[str, Any]:
     total = len(parsed.objects) + len(parsed.rejected)
     _reject_unknown_markings(session, parsed)
@@ -236,7 +237,6 @@ def _store(
         locked.last_added_us = next_us - 1
     from comity.intel.records import index_node_records
 
-    policy = policy or current_policy()
     index_node_records(session, policy=policy)  # evidence and cases first: new ids match them
     agency = peer.agency.code if peer is not None else actor.agency.code
     refs = _references(named, request.country, agency, locked.id, origin)
@@ -295,8 +295,9 @@ def _bundle_markings(parsed: ParsedObjects) -> dict[str, str]:
     return found
 
 
-def _reject_unknown_markings(session: Session, parsed: ParsedObjects) -> None:
-    """Move objects that reference markings nobody defined into ``parsed.rejected``."""
+def undefined_markings(session: Session, parsed: ParsedObjects) -> set[str]:
+    """The marking-definition ids ``parsed`` objects refer to that neither they, TLP, nor any
+    collection of this node define."""
     defined = set(MARKING_LEVELS) | {
         o["id"] for o in parsed.objects if o["type"] == "marking-definition"
     }
@@ -306,17 +307,23 @@ def _reject_unknown_markings(session: Session, parsed: ParsedObjects) -> None:
         for ref in obj.get("object_marking_refs") or ()
         if ref not in defined
     }
-    if wanted:
-        defined |= set(
-            session.scalars(
-                select(IntelObject.stix_id).where(IntelObject.stix_id.in_(sorted(wanted)))
-            )
+    asked = sorted(wanted)
+    for start in range(0, len(asked), _LOOKUP_CHUNK):
+        chunk = asked[start : start + _LOOKUP_CHUNK]
+        wanted -= set(
+            session.scalars(select(IntelObject.stix_id).where(IntelObject.stix_id.in_(chunk)))
         )
-    if not wanted - defined:
+    return wanted
+
+
+def _reject_unknown_markings(session: Session, parsed: ParsedObjects) -> None:
+    """Move objects that reference markings nobody defined into ``parsed.rejected``."""
+    undefined = undefined_markings(session, parsed)
+    if not undefined:
         return
     kept_objects, kept_bodies = [], []
     for index_, (obj, body) in enumerate(zip(parsed.objects, parsed.bodies, strict=True)):
-        unknown = [r for r in obj.get("object_marking_refs") or () if r not in defined]
+        unknown = [r for r in obj.get("object_marking_refs") or () if r in undefined]
         if unknown:
             parsed.rejected.append(
                 Rejection(index_, obj["id"], f"unknown marking reference {unknown[0]}")

@@ -1,6 +1,6 @@
 """The node's own records in the observable index: evidence items and cases.
 
-    counts = index_node_records(session)
+    counts = index_node_records(session, policy=CorrelationPolicy.for_settings(ctx.settings))
     # {"evidence": 2, "cases": 1, "stored": 7, "correlations": 3}
 
 Evidence items are indexed by their hashes (SHA-256, and MD5 and SHA-1 when computed) as
@@ -43,9 +43,7 @@ _HASHES: Final = (("sha256", "file-sha256"), ("md5", "file-md5"), ("sha1", "file
 _NOT_IDENTIFIERS: Final = frozenset({"person-name", "organization-name"})
 
 
-def index_node_records(
-    session: Session, *, policy: CorrelationPolicy | None = None
-) -> dict[str, int]:
+def index_node_records(session: Session, *, policy: CorrelationPolicy) -> dict[str, int]:
     """Index the evidence items and cases added or changed since the last run.
 
     Returns how many items and cases were read, references stored and correlations recorded.

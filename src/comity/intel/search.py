@@ -51,7 +51,7 @@ from comity.federation.models import Peer
 from comity.identity import audit
 from comity.identity.models import ROLES, Agency
 from comity.identity.services import Actor
-from comity.intel.correlation import CorrelationPolicy, capped, current_policy
+from comity.intel.correlation import CorrelationPolicy, capped
 from comity.intel.errors import IntelInputError, UnknownCountry
 from comity.intel.models import Collection, Correlation, IntelObject, ObservableRef
 from comity.intel.stix import timestamp_of
@@ -122,7 +122,8 @@ def search(
     actor: Actor,
     raw_value: str,
     country: str | None = None,
-    policy: CorrelationPolicy | None = None,
+    *,
+    policy: CorrelationPolicy,
 ) -> dict[str, Any]:
     """Every place ``raw_value`` (any written form) appears on this node; see the module.
 
@@ -143,7 +144,6 @@ def search(
             country = check_country(actor.agency.country)
         except UnknownCountry:
             country = None
-    policy = policy or current_policy()
     index_node_records(session, policy=policy)
     identifiers, not_valid = interpret(raw_value, country)
     context = _Context(session, actor)

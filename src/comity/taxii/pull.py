@@ -15,6 +15,12 @@ Objects go to a local collection: ``--into NAME``, else ``<peer>-<remote alias o
 created when missing. Pulling a remote collection into another local collection than before
 starts it again from the beginning (the new collection has none of it yet).
 
+A peer may have added a marking definition after objects that refer to it, so a page can
+bring an object whose marking is not known yet. Such an object waits (in memory) and goes with
+each following page until its definition has arrived; what still waits when the collection is
+done — or the pull stops — is stored as far as it can be: rejected and reported, like any
+object with an unknown marking.
+
 Nothing is held open while waiting for the network: each page is fetched first, then stored
 in a short transaction that also checks, under a lock on the cursor, that no concurrent pull
 advanced it meanwhile (if one did, the page is dropped and fetching resumes from there).
@@ -39,11 +45,11 @@ from comity.federation.services import get_peer
 from comity.identity import audit
 from comity.identity.services import Actor, resolve_actor
 from comity.intel.correlation import CorrelationPolicy
-from comity.intel.importing import ImportRequest, store
+from comity.intel.importing import ImportRequest, store, undefined_markings
 from comity.intel.models import Collection, PullCursor
 from comity.intel.services import CONTRIBUTORS, CURATORS, create_collection, find_collection
 from comity.intel.stix import ParsedObjects, check_objects
-from comity.taxii.client import ObjectsPage, TaxiiClient
+from comity.taxii.client import TaxiiClient
 from comity.taxii.filters import DEFAULT_LIMIT, MAX_LIMIT
 
 _NAME_CHARS: Final = re.compile(r"[^A-Za-z0-9._-]+")
@@ -78,6 +84,8 @@ class CollectionPull:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     cursor: str | None = None
     complete: bool = False
+    waiting: list[Any] = field(default_factory=list)
+    """Objects whose marking definition has not arrived yet (see the module)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -131,6 +139,8 @@ def pull(
             pages_left = _pull_collection(
                 ctx, actor_name, code, client, root, state, options, pages_left, progress
             )
+            if state.waiting:
+                _store_objects(ctx, actor_name, code, state, [], last=True)
             if pages_left == 0 and not state.complete:
                 break
     with ctx.transaction() as session:
@@ -246,7 +256,7 @@ def _pull_collection(
         if not page.objects:
             state.complete = True
             break
-        stored = _store_page(ctx, actor_name, code, state, page)
+        stored = _store_objects(ctx, actor_name, code, state, page.objects, page.last_added)
         if pages_left is not None:
             pages_left -= 1
         if progress is not None:
@@ -264,12 +274,24 @@ def _pull_collection(
     return pages_left
 
 
-def _store_page(
-    ctx: NodeContext, actor_name: str | None, code: str, state: CollectionPull, page: ObjectsPage
+def _store_objects(
+    ctx: NodeContext,
+    actor_name: str | None,
+    code: str,
+    state: CollectionPull,
+    objects: list[Any],
+    last_added: str | None = None,
+    *,
+    last: bool = False,
 ) -> bool:
-    """Store one page and advance the cursor in one transaction; ``False`` if it was stale."""
+    """Store one page, with the objects still waiting for their marking definitions, and
+    advance the cursor to ``last_added`` in one transaction; ``False`` if it was stale.
+
+    ``last``: nothing more will come, so objects still waiting are stored as far as they can
+    be (rejected and reported); the cursor stays.
+    """
     parsed = ParsedObjects()
-    check_objects(page.objects, parsed)
+    check_objects([*state.waiting, *objects], parsed)
     with ctx.transaction() as session:
         actor = resolve_actor(session, actor_name)
         peer = get_peer(session, code)
@@ -278,6 +300,7 @@ def _store_page(
             # Another pull moved the cursor (or it was reset): go on from where it is now.
             state.cursor = cursor.added_after if cursor is not None else None
             return False
+        still_waiting = [] if last else _hold_back(session, parsed)
         collection = session.get(Collection, cursor.collection_id)
         assert collection is not None
         request = ImportRequest(
@@ -298,12 +321,32 @@ def _store_page(
             default_tlp=ctx.settings.default_tlp,
             policy=CorrelationPolicy.for_settings(ctx.settings),
         )
-        cursor.added_after = page.last_added
-        cursor.updated_at = utcnow()
-    state.cursor = page.last_added
-    state.pages += 1
-    state.received += len(page.objects)
+        if not last:
+            cursor.added_after = last_added
+            cursor.updated_at = utcnow()
+    state.waiting = still_waiting
     state.added += int(summary["added"])
     state.unchanged += int(summary["unchanged"])
     state.rejected.extend(summary["rejected"])
+    if not last:
+        state.cursor = last_added
+        state.pages += 1
+        state.received += len(objects)
     return True
+
+
+def _hold_back(session: Session, parsed: ParsedObjects) -> list[Any]:
+    """Take the objects whose marking definitions are unknown out of ``parsed``; return them."""
+    undefined = undefined_markings(session, parsed)
+    if not undefined:
+        return []
+    held: list[Any] = []
+    kept_objects, kept_bodies = [], []
+    for obj, body in zip(parsed.objects, parsed.bodies, strict=True):
+        if undefined.intersection(obj.get("object_marking_refs") or ()):
+            held.append(obj)
+        else:
+            kept_objects.append(obj)
+            kept_bodies.append(body)
+    parsed.objects, parsed.bodies = kept_objects, kept_bodies
+    return held

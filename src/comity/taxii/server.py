@@ -31,7 +31,7 @@ from comity.federation.models import Peer
 from comity.identity import audit
 from comity.identity.models import ROLES
 from comity.identity.services import Actor, local_agency
-from comity.intel.correlation import CorrelationPolicy
+from comity.intel.correlation import CorrelationPolicy, forget
 from comity.intel.errors import IntelInputError
 from comity.intel.importing import ImportRequest, store
 from comity.intel.models import Collection, IntelImport, IntelObject
@@ -268,7 +268,7 @@ def add_objects(
     data: bytes,
     *,
     default_tlp: str,
-    policy: CorrelationPolicy | None = None,
+    policy: CorrelationPolicy,
 ) -> dict[str, Any]:
     """Store an envelope's objects through the import pipeline; return the status resource.
 
@@ -387,7 +387,9 @@ def delete_object(
     """Delete the versions of ``object_id`` that ``filters`` select (default: the last one).
 
     A person of this node needs a contributor's role; a peer needs a write agreement and
-    deletes only versions it gave. The deletion is recorded in the audit log.
+    deletes only versions it gave. The deletion is recorded in the audit log. When no version
+    is left in the collection, the identifiers it named leave the observable index, with the
+    correlations recorded for them, so a search no longer shows it.
     """
     collection, peer = writable_by(session, actor, _collection_ref(ref))
     _object_ref(object_id)
@@ -408,6 +410,11 @@ def delete_object(
         )
     session.execute(delete(IntelObject).where(IntelObject.seq.in_([r.seq for r in rows])))
     deleted = [version_text(r.version, r.added_us) for r in rows]
+    left = select(IntelObject.seq).where(
+        IntelObject.collection_id == collection.id, IntelObject.stix_id == object_id
+    )
+    if session.execute(left.limit(1)).first() is None:  # no version left: out of the index too
+        forget(session, "intel", object_id, collection.id)
     audit.record(
         session,
         actor.username,
