@@ -149,6 +149,7 @@ def build(backend: str, count: int) -> Node:
     from comity.core.settings import load_settings
     from comity.federation.services import add_peer
     from comity.identity.services import init_node, resolve_actor
+    from comity.intel.correlation import CorrelationPolicy
     from comity.intel.importing import ImportRequest, import_data
     from comity.intel.services import create_collection, find_collection, share
 
@@ -179,6 +180,7 @@ def build(backend: str, count: int) -> Node:
                 resolve_actor(session, None),
                 data,
                 ImportRequest(collection="fraud-infra", source="bench.json", format="stix"),
+                policy=CorrelationPolicy.for_settings(ctx.settings),
             )
     with ctx.transaction() as session:
         collection = find_collection(session, "fraud-infra")
