@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "collection": ("comity.intel.cli_sharing", "collection_app"),
     "share": ("comity.intel.cli_sharing", "share_cmd"),
     "intel": ("comity.intel.cli", "intel_app"),
+    "link": ("comity.link.cli", "link_app"),
     "serve": ("comity.web.cli", "serve"),
 }
 """Every command beside ``version``: name -> (module, attribute), a Typer group or a function.

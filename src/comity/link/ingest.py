@@ -1,0 +1,348 @@
+"""``comity link ingest``: complaints from a file into the node, resumable and idempotent.
+
+    result = ingest_file(ctx, None, Path("ncrp-2024-03.csv"), IngestOptions(country="IN"))
+    result["ingested"], result["unchanged"], result["rejected"]
+
+Stages, one way: read (a registered reader per format, :mod:`comity.link.readers`) → map
+(the interchange format, or a mapping file) → check and normalize (:mod:`comity.link.rows`)
+→ store, a batch of :data:`BATCH` rows per transaction, with the ingest's position.
+
+- **Idempotent**: a complaint already held with the same content is ``unchanged``; one held
+  with other content under the same id is rejected, never overwritten.
+- **Resumable**: each batch commits the complaints and the line reached together. A run over
+  the same file (same SHA-256) that finds an unfinished ingest goes on after that line.
+- **Bad rows** are rejected with their line and reason; good rows are kept; a summary ends
+  the run. The file as a whole is refused (exit 2, nothing stored) only when no row could be
+  read: an unknown format, a header without ``complaint_id``, an unreadable mapping.
+
+Complaints hold personal data: they stay on this node, and every ingest is in the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Final
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from comity.context import NodeContext
+from comity.core.collector import paused_collection
+from comity.core.timeutil import utcnow
+from comity.db.bulk import insert_many
+from comity.identity import audit
+from comity.identity.services import Actor, resolve_actor
+from comity.intel.observables import check_country
+from comity.link import readers
+from comity.link.errors import LinkInputError
+from comity.link.models import Complaint, ComplaintIdentifier, ComplaintIngest
+from comity.link.rows import ComplaintRecord, Mapping, RowOptions, check_row
+
+BATCH: Final = 2000
+"""Rows checked and stored per transaction (the most a crash makes a resumed run redo)."""
+
+KEPT: Final = 1000
+"""Rejections and warnings kept in the ingest's record (all are returned to the caller)."""
+
+MAX_REPORTED: Final = 100_000
+"""At most this many rejections are listed in a run's result; ``rejected_total`` counts all."""
+
+INGESTERS: Final = ("administrator", "supervisor", "analyst", "investigator")
+
+_IDENTIFIER_COLUMNS: Final = ("complaint_seq", "obs_type", "value", "raw", "origin", "valid")
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read the file."""
+
+    country: str | None = None
+    mapping: Mapping | None = None
+    date_format: str | None = None
+    format: str | None = None
+    """``csv``, ``jsonl`` or ``parquet``; by default from the file's extension."""
+
+
+Progress = Callable[[int], None]
+"""Called with the bytes of the file read so far."""
+
+
+@dataclass
+class _Run:
+    """Counts of one run."""
+
+    record: ComplaintIngest
+    ingested: int = 0
+    unchanged: int = 0
+    rejected_total: int = 0
+
+    def __post_init__(self) -> None:
+        self.rejected: list[dict[str, Any]] = []
+        self.warnings: list[dict[str, Any]] = []
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected_total += 1
+        if len(self.rejected) < MAX_REPORTED:
+            self.rejected.append({"line": line, "reason": reason})
+
+    def warn(self, line: int, reason: str) -> None:
+        if len(self.warnings) < MAX_REPORTED:
+            self.warnings.append({"line": line, "reason": reason})
+
+
+def ingest_file(
+    ctx: NodeContext,
+    actor_name: str | None,
+    path: Path,
+    options: IngestOptions,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Ingest the complaints of ``path``; return the run's summary (see the module)."""
+    fmt = options.format or readers.format_for(path.name)
+    if fmt not in readers.formats():
+        readers.format_for(f"x.{fmt}")  # raises, naming the known formats
+    country = check_country(options.country) if options.country else None
+    mapping = (options.mapping or Mapping.default()).with_date_format(options.date_format)
+    digest = _sha256(path)
+    with ctx.transaction() as session:
+        actor = resolve_actor(session, actor_name)
+        actor.require(*INGESTERS)
+        record, resume_after = _start(session, actor, path, digest, fmt, country)
+        ingest_id = record.id
+    run = _Run(record)
+    if resume_after:  # go on counting from where the interrupted run stopped
+        run.ingested, run.unchanged = record.ingested, record.unchanged
+        run.rejected_total = record.rejected
+        run.rejected = list((record.details or {}).get("rejected", []))
+        run.warnings = list((record.details or {}).get("warnings", []))
+    row_options = RowOptions(country=country)
+    with path.open("rb") as stream, paused_collection():
+        rows = readers.read_rows(fmt, stream)
+        header_checked = False
+        for batch in _batches(rows, stream, progress):
+            if not header_checked:
+                _check_columns(batch, mapping, country)
+                header_checked = True
+            checked: list[tuple[int, ComplaintRecord]] = []
+            last_line = resume_after
+            for row in batch:
+                last_line = row.line
+                if row.line <= resume_after:
+                    continue
+                if isinstance(row, readers.BadRow):
+                    run.reject(row.line, row.reason)
+                    continue
+                result = check_row(row.values, mapping, row_options)
+                if isinstance(result, str):
+                    run.reject(row.line, result)
+                    continue
+                for warning in result.warnings:
+                    run.warn(row.line, warning)
+                checked.append((row.line, result))
+            if last_line > resume_after or checked:
+                _store_batch(ctx, ingest_id, checked, run, last_line)
+    with ctx.transaction() as session:
+        actor = resolve_actor(session, actor_name)
+        stored = session.get_one(ComplaintIngest, ingest_id)
+        stored.status = "complete"
+        stored.updated_at = utcnow()
+        summary = _summary(stored, run, resume_after)
+        audit.record(
+            session,
+            actor.username,
+            "link.ingest",
+            "complaint-file",
+            str(ingest_id),
+            details={
+                "file": path.name,
+                "sha256": digest,
+                "format": fmt,
+                "ingested": run.ingested,
+                "unchanged": run.unchanged,
+                "rejected": run.rejected_total,
+                "resumed_after_line": resume_after or None,
+            },
+        )
+    return summary
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+    except FileNotFoundError:
+        raise LinkInputError(f"no such file: {path}", file=str(path)) from None
+    except OSError as exc:
+        raise LinkInputError(f"cannot read {path.name}: {exc.strerror}", file=path.name) from None
+    return digest.hexdigest()
+
+
+def _start(
+    session: Session, actor: Actor, path: Path, digest: str, fmt: str, country: str | None
+) -> tuple[ComplaintIngest, int]:
+    """The unfinished ingest of this file to resume, or a new one; and the line to go on after."""
+    unfinished = session.scalars(
+        select(ComplaintIngest)
+        .where(ComplaintIngest.sha256 == digest, ComplaintIngest.status == "running")
+        .order_by(ComplaintIngest.created_at.desc())
+    ).first()
+    if unfinished is not None and unfinished.format == fmt and unfinished.country == country:
+        return unfinished, unfinished.line
+    record = ComplaintIngest(
+        source=path.name[:500],
+        sha256=digest,
+        format=fmt,
+        country=country,
+        status="running",
+        line=0,
+        requested_by=actor.username,
+        details={"rejected": [], "warnings": []},
+    )
+    session.add(record)
+    session.flush()
+    return record, 0
+
+
+def _batches(
+    rows: Iterator[readers.RawRow | readers.BadRow], stream: IO[bytes], progress: Progress | None
+) -> Iterator[list[readers.RawRow | readers.BadRow]]:
+    batch: list[readers.RawRow | readers.BadRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+            if progress is not None:
+                with suppress(OSError, ValueError):
+                    progress(stream.tell())
+    if batch:
+        yield batch
+    if progress is not None:
+        with suppress(OSError, ValueError):
+            progress(stream.tell())
+
+
+def _check_columns(
+    batch: list[readers.RawRow | readers.BadRow], mapping: Mapping, country: str | None
+) -> None:
+    """Refuse a file none of whose rows can be good: the required fields have no column."""
+    first = next((r for r in batch if isinstance(r, readers.RawRow)), None)
+    if first is None:
+        return
+    given = {mapping.columns.get(str(c).strip()) for c in first.values}
+    if "complaint_id" not in given:
+        raise LinkInputError(
+            "the file has no complaint_id column (give a mapping with --mapping)",
+            columns=[str(c)[:60] for c in list(first.values)[:20]],
+        )
+    if "received_on" not in given:
+        raise LinkInputError("the file has no received_on column (give a mapping with --mapping)")
+    if "country" not in given and country is None:
+        raise LinkInputError("the file has no country column: give --country")
+
+
+def _store_batch(
+    ctx: NodeContext,
+    ingest_id: Any,
+    checked: list[tuple[int, ComplaintRecord]],
+    run: _Run,
+    last_line: int,
+) -> None:
+    """Store one batch and the ingest's new position in one transaction."""
+    with ctx.transaction() as session:
+        record = session.get_one(ComplaintIngest, ingest_id, with_for_update=True)
+        fresh = _fresh(session, checked, run)
+        if fresh:
+            now = utcnow()
+            rows = [
+                {
+                    "complaint_id": c.complaint_id,
+                    "country": c.country,
+                    "received_on": c.received_on,
+                    "victim_region": c.victim_region,
+                    "victim_age": c.victim_age,
+                    "loss_amount": c.loss_amount,
+                    "currency": c.currency,
+                    "category": c.category,
+                    "narrative": c.narrative,
+                    "victim_id": c.victim_id,
+                    "content_sha256": c.content_sha256,
+                    "ingest_id": ingest_id,
+                    "source_line": line,
+                    "created_at": now,
+                }
+                for line, c in fresh
+            ]
+            seqs = dict(
+                session.execute(
+                    insert(Complaint).returning(Complaint.complaint_id, Complaint.seq), rows
+                ).all()
+            )
+            identifiers = [
+                (seqs[c.complaint_id], i.type, i.value, i.raw, i.origin, i.valid)
+                for _line, c in fresh
+                for i in c.identifiers
+            ]
+            insert_many(session, ComplaintIdentifier, identifiers, columns=_IDENTIFIER_COLUMNS)
+            run.ingested += len(fresh)
+        record.line = last_line
+        record.ingested, record.unchanged = run.ingested, run.unchanged
+        record.rejected = run.rejected_total
+        record.details = {"rejected": run.rejected[:KEPT], "warnings": run.warnings[:KEPT]}
+        record.updated_at = utcnow()
+
+
+def _fresh(
+    session: Session, checked: list[tuple[int, ComplaintRecord]], run: _Run
+) -> list[tuple[int, ComplaintRecord]]:
+    """The complaints of the batch not held yet; the others counted unchanged or rejected."""
+    ids = sorted({c.complaint_id for _line, c in checked})
+    held: dict[str, tuple[str, int, str]] = {}
+    for start in range(0, len(ids), 500):
+        for complaint_id, digest, line, source in session.execute(
+            select(
+                Complaint.complaint_id,
+                Complaint.content_sha256,
+                Complaint.source_line,
+                ComplaintIngest.source,
+            )
+            .join(ComplaintIngest, ComplaintIngest.id == Complaint.ingest_id)
+            .where(Complaint.complaint_id.in_(ids[start : start + 500]))
+        ):
+            held[complaint_id] = (digest, line, source)
+    fresh: list[tuple[int, ComplaintRecord]] = []
+    for line, complaint in checked:
+        known = held.get(complaint.complaint_id)
+        if known is None:
+            fresh.append((line, complaint))
+            held[complaint.complaint_id] = (complaint.content_sha256, line, "this file")
+        elif known[0] == complaint.content_sha256:
+            run.unchanged += 1
+        else:
+            run.reject(
+                line,
+                f"complaint {complaint.complaint_id!r} is already held with other content "
+                f"(line {known[1]} of {known[2]}): not overwritten",
+            )
+    return fresh
+
+
+def _summary(record: ComplaintIngest, run: _Run, resumed_after: int) -> dict[str, Any]:
+    return {
+        "ingest": str(record.id),
+        "file": record.source,
+        "sha256": record.sha256,
+        "format": record.format,
+        "ingested": run.ingested,
+        "unchanged": run.unchanged,
+        "rejected": run.rejected,
+        "rejected_total": run.rejected_total,
+        "warnings": run.warnings,
+        "resumed_after_line": resumed_after or None,
+    }
