@@ -132,6 +132,16 @@ def test_very_long_input_is_kept_not_parsed() -> None:
         ("00 44 20 7946 0958", "US", "+442079460958"),
         ("1-800-FLOWERS", "US", "+18003569377"),
         ("＋９１ ９８７６５ ４３２１０", None, "+919876543210"),  # full-width
+        # A trunk prefix kept after the country code is dropped, as dialling does.
+        ("+91 (0) 98201 34567", "IN", "+919820134567"),
+        ("+91 098201 34567", "US", "+919820134567"),
+        ("+91 (022) 2659 4410", "IN", "+912226594410"),
+        ("0091 022 2659 4410", "US", "+912226594410"),
+        ("+44 (0)7911 123456", "IN", "+447911123456"),
+        ("+1 1 888 555 0177", "IN", "+18885550177"),
+        # A note in brackets beside the number is not part of it.
+        ("+91-98201 34567 (whatsapp)", "IN", "+919820134567"),
+        ("98201 34567 [office]", "IN", "+919820134567"),
     ],
 )
 def test_phone_numbers_become_e164(raw: str, country: str | None, expected: str) -> None:

@@ -87,21 +87,31 @@ def _international(digits: str) -> PhoneNumber | None:
 
 
 _PLAIN = re.compile(r"\+?[0-9 ().\-]{7,24}")
+_NOTE = re.compile(r"\s*[(\[][^()\[\]\d]*[A-Za-z][^()\[\]\d]*[)\]]")
+"""A note in brackets beside a number (``(whatsapp)``, ``[office]``): not part of it."""
 _NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 @lru_cache(maxsize=1 << 16)
-def _valid_e164(candidate: str) -> bool:
-    """Whether ``+<digits>`` is a valid number (cached: many written forms, one number)."""
+def _valid_e164(candidate: str) -> str | None:
+    """The E.164 form of ``+<digits>`` when it is a valid number, else ``None`` (cached: many
+    written forms, one number).
+
+    The digits after the country code may still carry a national trunk prefix
+    (``+91 (0) 98201 34567``, ``+44 07911 123456``, ``+1 1 888…``), which ``phonenumbers``
+    drops: the result is its formatting, never the candidate as written.
+    """
     if candidate.startswith(("+91", "+1")) and len(candidate) in (12, 13):
         # India and North America: no need to parse, the country code is known.
         code = 91 if candidate[1] == "9" else 1
         rest = candidate[3:] if code == 91 else candidate[2:]
-        if len(rest) == 10 and rest[0] != "0":
+        if len(rest) == 10 and rest[0] not in "01":
             number = PhoneNumber(country_code=code, national_number=int(rest))
-            return bool(phonenumbers.is_valid_number(number))
+            return candidate if phonenumbers.is_valid_number(number) else None
     parsed = _parse(candidate, None)
-    return parsed is not None and phonenumbers.is_valid_number(parsed)
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        return None
+    return str(phonenumbers.format_number(parsed, _E164))
 
 
 def _fast(text: str, country: str | None) -> str | None:
@@ -141,13 +151,13 @@ def _fast(text: str, country: str | None) -> str | None:
             return None
     else:
         return None
-    return candidate if _valid_e164(candidate) else None
+    return _valid_e164(candidate)
 
 
 @REGISTRY.register("phone-number", uses_country=True)
 def normalize_phone(raw: str, country: str | None) -> tuple[str, str | None]:
     """Phone numbers: E.164 (``+919876543210``), short codes ``IN:1930``."""
-    text = clean(to_ascii_digits(raw))
+    text = clean(_NOTE.sub(" ", to_ascii_digits(raw)))
     fast = _fast(text, country)
     if fast is not None:
         return fast, None
