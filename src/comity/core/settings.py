@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tomllib
 from contextvars import ContextVar
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,23 @@ class Settings(BaseSettings):
         default=None,
         description="MISP warning lists not used (folder names; '*': all); default: the "
         "million-entry popularity lists and cloud providers' address ranges",
+    )
+
+    link_hub_min_complaints: int = Field(
+        default=25,
+        ge=2,
+        description="linkage: an identifier in fewer complaints is never taken for a hub",
+    )
+    link_hub_min_groups: int = Field(
+        default=5,
+        ge=2,
+        description="linkage: an identifier whose complaints fall in this many otherwise "
+        "unrelated groups is a hub and links nothing",
+    )
+    link_exchange_rates: dict[str, Decimal] = Field(
+        default_factory=lambda: {"USD": Decimal(1)},
+        description="linkage: US dollars per unit of each currency, for the loss term of a "
+        "network's score (currencies without a rate are shown but not scored)",
     )
 
     @classmethod

@@ -580,13 +580,18 @@ class Warninglists:
 
     def suppression(self, obs_type: str, value: str) -> str | None:
         """Why ``value`` (canonical, of ``obs_type``) is not correlated, or ``None``."""
+        found = self.listed_by(obs_type, value)
+        return _reason(*found) if found is not None else None
+
+    def listed_by(self, obs_type: str, value: str) -> tuple[ListInfo, str | None] | None:
+        """The first list naming ``value`` and the entry's note, or ``None``."""
         for layer in self._layers:
             found = layer.match(obs_type, value)
             if found is not None:
-                return _reason(layer.lists[found[0]], found[1])
+                return layer.lists[found[0]], found[1]
         layer = _misp_layer(self._skipped, _group_of(obs_type))
         found = layer.match(obs_type, value)
-        return _reason(layer.lists[found[0]], found[1]) if found is not None else None
+        return (layer.lists[found[0]], found[1]) if found is not None else None
 
     def lists(self) -> list[ListInfo]:
         """Every list in use, most specific source first."""

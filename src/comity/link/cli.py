@@ -82,3 +82,99 @@ def _human_ingest(result: dict[str, Any]) -> None:
         console.print(
             f"  warning, line {item['line']}: {item['reason']}", highlight=False, markup=False
         )
+
+
+@link_app.command("run")
+def run_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Link the complaints held into networks; ids stay stable, changes are recorded."""
+    from comity.link.networks import run_linkage
+
+    st = state(ctx)
+    actor = current_actor(st)
+    result = run_linkage(st.ctx, actor.username)
+    emit(result, as_json, _human_run)
+
+
+def _human_run(result: dict[str, Any]) -> None:
+    console.print(
+        f"{result['complaints']} complaints, {result['linked']} linked in "
+        f"[bold]{result['networks']}[/bold] networks; {result['suppressed']} identifiers "
+        "suppressed (warning lists, hubs)",
+        highlight=False,
+    )
+    changes = [f"{result[k]} {k}" for k in ("created", "grown", "merged", "split", "dissolved")]
+    console.print("changes: " + ", ".join(changes), highlight=False)
+
+
+@link_app.command("networks")
+def networks_cmd(
+    ctx: typer.Context,
+    network: str = typer.Argument(None, metavar="[NETWORK_ID]", help="Only this network."),
+    top: int = typer.Option(20, "--top", min=1, help="Networks shown (human output)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """The fraud networks, highest score first: complaints, identifiers, losses, countries."""
+    from comity.cli.common import acting
+    from comity.link.networks import list_networks
+
+    st = state(ctx)
+    with acting(st) as (session, actor):
+        result = list_networks(session, actor, st.settings, network_id=network)
+    emit(result, as_json, lambda data: _human_networks(data, top))
+
+
+def _human_networks(result: dict[str, Any], top: int) -> None:
+    from rich.table import Table
+
+    table = Table("network", "score", "complaints", "victims", "countries", "loss", "seen")
+    for item in result["networks"][:top]:
+        table.add_row(
+            item["id"],
+            f"{item['score']:.1f}",
+            str(len(item["complaints"])),
+            str(item["victims"]),
+            " ".join(item["countries"]),
+            ", ".join(f"{c} {a}" for c, a in item["loss"].items()),
+            f"{item['first_seen']} – {item['last_seen']}",
+        )
+    console.print(table)
+    if len(result["networks"]) > top:
+        console.print(f"… {len(result['networks']) - top} more (--top, or --json for all)")
+
+
+@link_app.command("explain")
+def explain_cmd(
+    ctx: typer.Context,
+    network: str = typer.Argument(..., metavar="NETWORK_ID"),
+    source: str = typer.Option(None, "--from", help="A complaint id of the network."),
+    target: str = typer.Option(None, "--to", help="Another complaint id of the network."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Why complaints are in one network: the shared identifiers, or the chain between two."""
+    from comity.cli.common import acting
+    from comity.link.networks import explain
+
+    st = state(ctx)
+    with acting(st) as (session, actor):
+        result = explain(session, actor, network, source, target)
+    emit(result, as_json, _human_explain)
+
+
+def _human_explain(result: dict[str, Any]) -> None:
+    if "chain" in result:
+        console.print(f"{result['from']} → {result['to']} in {result['network']}:", highlight=False)
+        for step in result["chain"]:
+            ident = step["identifier"]
+            console.print(
+                f"  {step['from']} —[{ident['type']} {ident['value']}]→ {step['to']}",
+                highlight=False,
+                markup=False,
+            )
+        return
+    console.print(f"{result['network']}: {result['complaints']} complaints", highlight=False)
+    for item in result["links"]:
+        console.print(
+            f"  {item['type']} {item['value']}: {', '.join(item['complaints'])}",
+            highlight=False,
+            markup=False,
+        )

@@ -103,3 +103,58 @@ class ComplaintIdentifier(Base):
     """``field`` (a structured column), ``narrative`` (extracted), ``derived`` (the
     registrable domain of a URL or e-mail address)."""
     valid: Mapped[bool] = mapped_column(Boolean)
+
+
+class Network(Base):
+    """A fraud network: complaints linked by the identifiers they share.
+
+    Its id is stable: the network keeps it as it grows; when networks merge, the one with the
+    most complaints (the oldest on a tie) keeps its id and the others are ``merged`` into it;
+    when one splits, its largest part keeps the id. Every change is a :class:`NetworkEvent`.
+    """
+
+    __tablename__ = "link_networks"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    """``active``, ``merged`` (into ``merged_into``) or ``dissolved`` (nothing links it now)."""
+    merged_into: Mapped[str | None] = mapped_column(String(20))
+    complaints: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NetworkMember(Base):
+    """Which network a complaint is in (a complaint linked to no other is in none)."""
+
+    __tablename__ = "link_network_members"
+
+    complaint_seq: Mapped[int] = mapped_column(ForeignKey("link_complaints.seq"), primary_key=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("link_networks.id"), index=True)
+
+
+class NetworkEvent(Base):
+    """A change to a network: ``created``, ``grown``, ``shrunk``, ``merged``, ``split``,
+    ``dissolved``, with what it involved (``details``)."""
+
+    __tablename__ = "link_network_events"
+
+    seq: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("link_networks.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("link_runs.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkRun(IdMixin, Base):
+    """One run of ``comity link run``: what it read and found."""
+
+    __tablename__ = "link_runs"
+
+    complaints: Mapped[int] = mapped_column(Integer, default=0)
+    networks: Mapped[int] = mapped_column(Integer, default=0)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
