@@ -174,6 +174,15 @@ fbi intel search "011 91 98765 43210" --country US
 step "18. The FBI may not pass on what the CBI shared under TLP:AMBER"
 fbi intel export --max-tlp amber+strict --out "$OUT/fbi-export.json"
 
+step "19. Linkage: the CBI ingests its portal's complaints and finds the fraud networks in them"
+cbi link ingest "$ROOT/tests/data/complaints/corpus-in.csv" --country IN
+echo "ingesting the same file again changes nothing:"
+cbi link ingest "$ROOT/tests/data/complaints/corpus-in.csv" --country IN
+cbi link run
+cbi link networks --top 5
+NET=$(cbi link networks --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["networks"][0]["id"])')
+cbi link explain "$NET"
+
 step "Done"
 echo "Everything the demo produced is in $OUT:"
 ls -1 "$OUT"

@@ -8,10 +8,10 @@
 
 The rule, in order:
 
-1. a national short code (``IN:100``, ``US:911``) is a helpline or an emergency number: a
-   fraud's own line is never one;
-2. a value a warning list names (MISP's lists and Comity's defaults: free e-mail providers'
+1. a value a warning list names (MISP's lists and Comity's defaults: free e-mail providers'
    domains, India's helplines, banks' customer care, the reporting portals, popular sites);
+2. a national short code (``IN:100``, ``US:911``) is a helpline or an emergency number: a
+   fraud's own line is never one;
 3. an e-mail address at a domain a warning list names — except lists of e-mail providers:
    ``service@paypal.com`` is the brand's own address, which victims quote from the real
    company's mail, while an address at ``gmail.com`` belongs to whoever made it.
@@ -32,11 +32,13 @@ def evidence_rule(lists: Warninglists) -> Callable[[str, str], str | None]:
     """The function telling why an identifier is not evidence (``None``: it is)."""
 
     def not_evidence(obs_type: str, value: str) -> str | None:
+        reason = lists.suppression(obs_type, value)
+        if reason is not None:
+            return reason
         if obs_type == "phone-number" and ":" in value:
             return "a national short code (a helpline or an emergency number)"
-        reason = lists.suppression(obs_type, value)
-        if reason is not None or obs_type != "email-addr":
-            return reason
+        if obs_type != "email-addr":
+            return None
         domain = value.rpartition("@")[2]
         found = lists.listed_by("domain-name", domain)
         if found is None or any(word in found[0].id for word in MAIL_LIST_WORDS):
