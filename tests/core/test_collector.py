@@ -71,3 +71,15 @@ def test_overlapping_pauses_in_two_threads() -> None:
     thread.join(5)
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_as_a_decorator() -> None:
+    gc.enable()
+
+    @paused_collection()
+    def work() -> bool:
+        return gc.isenabled()
+
+    assert work() is False
+    assert work() is False  # each call pauses afresh
+    assert gc.isenabled()

@@ -10,6 +10,9 @@ that data forms reference cycles — parsed JSON is a tree — so nothing would 
         parsed = read_bundle(data)
         store(...)
 
+    @paused_collection()          # or around a whole function
+    def import_data(...): ...
+
 Reference counting still frees everything as usual; only the search for cycles waits. The
 pause is process-wide, so it nests and is shared between threads: the collector is enabled
 again when the last pause ends, and only if it was enabled when the first began.

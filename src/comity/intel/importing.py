@@ -74,6 +74,7 @@ class ImportRequest:
     source_kind: str = "file"
 
 
+@paused_collection()
 def import_data(
     session: Session,
     actor: Actor,
@@ -90,20 +91,6 @@ def import_data(
     The cyclic garbage collector waits meanwhile (:func:`paused_collection`): the parsed
     objects are trees, and its passes over them cost more than the database writes.
     """
-    with paused_collection():
-        return _import_data(session, actor, data, request, collection, peer, default_tlp, policy)
-
-
-def _import_data(
-    session: Session,
-    actor: Actor,
-    data: bytes,
-    request: ImportRequest,
-    collection: Collection | None,
-    peer: Peer | None,
-    default_tlp: str,
-    policy: CorrelationPolicy,
-) -> dict[str, Any]:
     fmt, parsed = importers.read(
         request.format, data, importers.ReadOptions(request.source, request.country)
     )
@@ -126,6 +113,7 @@ def _import_data(
     )
 
 
+@paused_collection()
 def store(
     session: Session,
     actor: Actor,
@@ -146,21 +134,6 @@ def store(
     Raises :class:`ImportRefused` (nothing stored) when objects were rejected and
     ``request.skip_invalid`` is false.
     """
-    with paused_collection():
-        return _store(session, actor, collection, parsed, request, fmt, peer, default_tlp, policy)
-
-
-def _store(
-    session: Session,
-    actor: Actor,
-    collection: Collection,
-    parsed: ParsedObjects,
-    request: ImportRequest,
-    fmt: str,
-    peer: Peer | None,
-    default_tlp: str,
-    policy: CorrelationPolicy,
-) -> dict[str, Any]:
     total = len(parsed.objects) + len(parsed.rejected)
     _reject_unknown_markings(session, parsed)
     if parsed.rejected and not request.skip_invalid:
