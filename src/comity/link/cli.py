@@ -85,17 +85,24 @@ def _human_ingest(result: dict[str, Any]) -> None:
 
 
 @link_app.command("run")
-def run_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
-    """Link the complaints held into networks; ids stay stable, changes are recorded."""
+def run_cmd(
+    ctx: typer.Context,
+    full: bool = typer.Option(False, "--full", help="Link every complaint again."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Link complaints into networks (only what changed since the last run, unless --full);
+    network ids stay stable and every change is recorded."""
     from comity.link.networks import run_linkage
 
     st = state(ctx)
     actor = current_actor(st)
-    result = run_linkage(st.ctx, actor.username)
+    result = run_linkage(st.ctx, actor.username, full=full)
     emit(result, as_json, _human_run)
 
 
 def _human_run(result: dict[str, Any]) -> None:
+    mode = result["mode"] + (f" ({result['why_full']})" if result["why_full"] else "")
+    console.print(f"{mode} run: read {result['read']} complaints", highlight=False)
     console.print(
         f"{result['complaints']} complaints, {result['linked']} linked in "
         f"[bold]{result['networks']}[/bold] networks; {result['suppressed']} identifiers "

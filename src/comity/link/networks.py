@@ -24,14 +24,15 @@ Complaints are personal data: every listing and explanation is in the audit log.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from comity.context import NodeContext
@@ -56,55 +57,233 @@ READERS: Final = ("administrator", "supervisor", "analyst", "investigator")
 HALF_LIFE_DAYS: Final = 90
 
 
-def run_linkage(ctx: NodeContext, actor_name: str | None) -> dict[str, Any]:
-    """Link every complaint held; update the networks, keeping their ids; return a summary."""
+def run_linkage(ctx: NodeContext, actor_name: str | None, *, full: bool = False) -> dict[str, Any]:
+    """Link the complaints held into networks, keeping their ids; return a summary.
+
+    After a first run, a run is **incremental**: it reads the complaints added since the last
+    run, the complaints that share an identifier with them and the networks those are in, and
+    links only that part; the rest cannot have changed. A run is full when ``full`` is asked,
+    when the warning lists or the hub thresholds changed since the last run, or when a new
+    complaint names an identifier busy enough to need a hub decision (see
+    :mod:`comity.link.graph`); the summary's ``mode`` and ``why_full`` say which.
+    """
     from comity.intel.warninglists import for_settings
 
-    listed = evidence_rule(for_settings(ctx.settings))
+    lists = for_settings(ctx.settings)
+    listed = evidence_rule(lists)
     hubs = HubPolicy(ctx.settings.link_hub_min_complaints, ctx.settings.link_hub_min_groups)
+    fingerprint = _fingerprint(ctx.settings, lists.lists(), hubs)
     with ctx.transaction() as session:
         actor = resolve_actor(session, actor_name)
         actor.require(*READERS)
-        occurrences = session.execute(
-            select(
-                ComplaintIdentifier.complaint_seq,
-                ComplaintIdentifier.obs_type,
-                ComplaintIdentifier.value,
-            ).where(ComplaintIdentifier.valid.is_(True))
-        ).all()
+        last = session.scalars(select(LinkRun).order_by(LinkRun.created_at.desc()).limit(1)).first()
+        top = session.scalar(select(func.max(Complaint.seq))) or 0
+        why_full = _why_full(last, fingerprint, full)
+        scope: set[int] | None = None
+        suppressed: dict[Key, str] = {}
+        if why_full is None and last is not None:
+            incremental = _incremental(session, last, listed, hubs)
+            if isinstance(incremental, str):
+                why_full = incremental
+            else:
+                scope, linkage, suppressed = incremental
+        if why_full is not None:
+            occurrences = session.execute(
+                select(
+                    ComplaintIdentifier.complaint_seq,
+                    ComplaintIdentifier.obs_type,
+                    ComplaintIdentifier.value,
+                ).where(ComplaintIdentifier.valid.is_(True))
+            ).all()
+            linkage = link(((int(s), str(t), str(v)) for s, t, v in occurrences), listed, hubs)
+            suppressed = linkage.suppressed
         complaints = session.scalar(select(func.count()).select_from(Complaint)) or 0
-        linkage = link(((int(s), str(t), str(v)) for s, t, v in occurrences), listed, hubs)
         record = LinkRun(
             complaints=complaints,
-            networks=len(linkage.groups),
             requested_by=actor.username,
             details={
-                "suppressed": [[t, v, r] for (t, v), r in sorted(linkage.suppressed.items())],
+                "mode": "full" if why_full else "incremental",
+                "why_full": why_full,
+                "last_seq": top,
+                "policy": fingerprint,
+                "read": None if scope is None else len(scope),
+                "suppressed": [[t, v, r] for (t, v), r in sorted(suppressed.items())],
                 "hubs": {"min_complaints": hubs.min_complaints, "min_groups": hubs.min_groups},
             },
         )
         session.add(record)
         session.flush()
-        changes = _assign(session, linkage, record)
+        changes = _assign(session, linkage, record, scope)
+        record.networks = (
+            session.scalar(
+                select(func.count()).select_from(Network).where(Network.status == "active")
+            )
+            or 0
+        )
+        linked = session.scalar(select(func.count()).select_from(NetworkMember)) or 0
         audit.record(
             session,
             actor.username,
             "link.run",
             "link-run",
             str(record.id),
-            details={"complaints": complaints, "networks": len(linkage.groups), **changes},
+            details={
+                "mode": record.details["mode"],
+                "complaints": complaints,
+                "networks": record.networks,
+                **changes,
+            },
         )
     return {
         "run": str(record.id),
+        "mode": "full" if why_full else "incremental",
+        "why_full": why_full,
         "complaints": complaints,
-        "linked": sum(len(g) for g in linkage.groups),
-        "networks": len(linkage.groups),
-        "suppressed": len(linkage.suppressed),
+        "read": complaints if scope is None else len(scope),
+        "linked": linked,
+        "networks": record.networks,
+        "suppressed": len(suppressed),
         **changes,
     }
 
 
-def _assign(session: Session, linkage: Linkage, record: LinkRun) -> dict[str, int]:
+def _fingerprint(settings: Settings, lists: list[Any], hubs: HubPolicy) -> str:
+    """What a run's decisions depend on besides the complaints: the lists and thresholds."""
+    from comity.intel.warninglists import LOCAL_DIR
+
+    folder = settings.home / LOCAL_DIR
+    files = (
+        sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir())
+        if folder.is_dir()
+        else []
+    )
+    text = repr(
+        (
+            [(i.id, i.origin, i.entries) for i in lists],
+            files,
+            hubs.min_complaints,
+            hubs.min_groups,
+        )
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _why_full(last: LinkRun | None, fingerprint: str, asked: bool) -> str | None:
+    if asked:
+        return "asked (--full)"
+    if last is None:
+        return "the first run"
+    details = last.details or {}
+    if details.get("policy") != fingerprint:
+        return "the warning lists or the hub thresholds changed since the last run"
+    if details.get("last_seq") is None:
+        return "the last run recorded no position"
+    return None
+
+
+def _incremental(
+    session: Session, last: LinkRun, listed: Callable[[str, str], str | None], hubs: HubPolicy
+) -> tuple[set[int], Linkage, dict[Key, str]] | str:
+    """The complaints a run since ``last`` must read, their linkage, and what the new
+    complaints name that is not evidence; or why a full run is needed instead."""
+    details = last.details or {}
+    before = {(t, v): r for t, v, r in details.get("suppressed", [])}
+    new = set(
+        session.scalars(select(Complaint.seq).where(Complaint.seq > int(details["last_seq"])))
+    )
+    if not new:
+        return set(), Linkage(), before
+    named = _identifiers_of(session, new)
+    new_keys = {key for keys in named.values() for key in keys} - set(before)
+    suppressed = dict(before)
+    for key in new_keys:
+        reason = listed(*key)
+        if reason is not None:
+            suppressed[key] = reason
+    evidence = sorted(new_keys - set(suppressed))
+    holders = _holders(session, evidence)
+    busy = [key for key in evidence if len(holders.get(key, ())) >= hubs.min_complaints]
+    if busy:
+        return (
+            f"{busy[0][0]} {busy[0][1]} is named in {len(holders[busy[0]])} complaints: "
+            "whether it is a hub is decided over all of them"
+        )
+    scope = set(new) | {seq for key in evidence for seq in holders.get(key, ())}
+    scope |= _network_members(session, scope)
+    occurrences = [
+        (seq, t, v)
+        for seq, keys in _identifiers_of(session, scope).items()
+        for t, v in keys
+        if (t, v) not in suppressed
+    ]
+    no_hubs = HubPolicy(min_complaints=len(scope) + 2, min_groups=hubs.min_groups)
+    linkage = link(occurrences, lambda _t, _v: None, no_hubs)
+    return scope, linkage, suppressed
+
+
+def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _identifiers_of(session: Session, seqs: Iterable[int]) -> dict[int, list[Key]]:
+    """The valid identifiers of each of ``seqs``."""
+    found: dict[int, list[Key]] = defaultdict(list)
+    for chunk in _chunks(seqs):
+        for seq, obs_type, value in session.execute(
+            select(
+                ComplaintIdentifier.complaint_seq,
+                ComplaintIdentifier.obs_type,
+                ComplaintIdentifier.value,
+            ).where(
+                ComplaintIdentifier.complaint_seq.in_(chunk), ComplaintIdentifier.valid.is_(True)
+            )
+        ):
+            found[int(seq)].append((str(obs_type), str(value)))
+    return found
+
+
+def _holders(session: Session, keys: list[Key]) -> dict[Key, set[int]]:
+    """Every complaint naming each of ``keys`` (valid identifiers only)."""
+    found: dict[Key, set[int]] = defaultdict(set)
+    for chunk in _chunks(keys, 400):
+        for obs_type, value, seq in session.execute(
+            select(
+                ComplaintIdentifier.obs_type,
+                ComplaintIdentifier.value,
+                ComplaintIdentifier.complaint_seq,
+            ).where(
+                tuple_(ComplaintIdentifier.obs_type, ComplaintIdentifier.value).in_(chunk),
+                ComplaintIdentifier.valid.is_(True),
+            )
+        ):
+            found[(str(obs_type), str(value))].add(int(seq))
+    return found
+
+
+def _network_members(session: Session, seqs: set[int]) -> set[int]:
+    """Every complaint of the networks any of ``seqs`` is in."""
+    networks: set[str] = set()
+    for chunk in _chunks(seqs):
+        networks.update(
+            session.scalars(
+                select(NetworkMember.network_id).where(NetworkMember.complaint_seq.in_(chunk))
+            )
+        )
+    members: set[int] = set()
+    for chunk in _chunks(networks):
+        members.update(
+            session.scalars(
+                select(NetworkMember.complaint_seq).where(NetworkMember.network_id.in_(chunk))
+            )
+        )
+    return members
+
+
+def _assign(
+    session: Session, linkage: Linkage, record: LinkRun, scope: set[int] | None = None
+) -> dict[str, int]:
     """Give each group its stable id; record what changed; rewrite the membership.
 
     Each earlier network's **heir** is the group holding most of its complaints (the larger
@@ -112,13 +291,28 @@ def _assign(session: Session, linkage: Linkage, record: LinkRun) -> dict[str, in
     complaints in it (the older on a tie); other networks it is heir to are merged into that
     one. A group heir to none gets a new id — ``split`` from the networks its complaints were
     in, if any, else ``created``. A network none of whose complaints is linked now is
-    ``dissolved``.
+    ``dissolved``. With a ``scope`` (an incremental run), only those complaints and the
+    networks they are in are touched: the scope holds every complaint of those networks.
     """
-    before: dict[int, str] = dict(
-        session.execute(select(NetworkMember.complaint_seq, NetworkMember.network_id)).all()
-    )
+    before: dict[int, str] = {}
+    if scope is None:
+        before = dict(
+            session.execute(select(NetworkMember.complaint_seq, NetworkMember.network_id)).all()
+        )
+    else:
+        for chunk in _chunks(scope):
+            before.update(
+                session.execute(
+                    select(NetworkMember.complaint_seq, NetworkMember.network_id).where(
+                        NetworkMember.complaint_seq.in_(chunk)
+                    )
+                ).all()
+            )
     old_sizes = Counter(before.values())
-    networks = {n.id: n for n in session.scalars(select(Network).where(Network.status == "active"))}
+    active = select(Network).where(Network.status == "active")
+    if scope is not None:
+        active = active.where(Network.id.in_(set(before.values()) or {""}))
+    networks = {n.id: n for n in session.scalars(active)}
     next_number = (session.scalar(select(func.max(Network.number))) or 0) + 1
     groups = sorted(linkage.groups, key=len, reverse=True)
     held = [Counter(before[seq] for seq in group if seq in before) for group in groups]
@@ -181,7 +375,11 @@ def _assign(session: Session, linkage: Linkage, record: LinkRun) -> dict[str, in
             network.status, network.complaints, network.updated_at = "dissolved", 0, now
             event(nid, "dissolved")
     session.flush()
-    session.execute(delete(NetworkMember))
+    if scope is None:
+        session.execute(delete(NetworkMember))
+    else:
+        for chunk in _chunks(scope):
+            session.execute(delete(NetworkMember).where(NetworkMember.complaint_seq.in_(chunk)))
     insert_many(session, NetworkMember, members, columns=("complaint_seq", "network_id"))
     if events:
         insert_many(session, NetworkEvent, events)
