@@ -314,3 +314,18 @@ def test_adversarial_inputs_finish_fast(name: str) -> None:
     assert elapsed < 20, f"{name}: {elapsed:.1f} s"
     for f in found[:50]:
         assert text[f.start : f.end] == f.raw
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("I paid Rs. 1,100 and then he called again", "IN"),
+        ("Rs. 2,800, then he called", "IN"),
+        ("Call me, I paid Rs. 45,100", "IN"),
+        ("I paid Rs 500 and he called", "IN"),
+        ("paid ₹100 then the call dropped", "IN"),
+        ("$1,911 and he called", "US"),
+    ],
+)
+def test_amounts_of_money_are_not_short_codes(text: str, country: str) -> None:
+    assert [f for f in extract(text, country=country) if f.type == "phone-number"] == []

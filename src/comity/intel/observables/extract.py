@@ -62,7 +62,12 @@ IPV6_RE = re.compile(
     r"(?:/[0-9]{1,3})?(?![\w:])"
 )
 PHONE_RE = re.compile(r"(?<![\w+.\-/@:])(?:\+|\(\+?)?\d[\d \-.()\u00a0]{5,24}\d(?!\d)")
-SHORT_RE = re.compile(r"(?<![\w+.\-/@:])\d{3,6}(?!\w|[.,]\d)")
+SHORT_RE = re.compile(
+    r"(?<![\w+.\-/@:₹$€£])(?<!\d,)(?<!\d, )(?<!(?i:rs) )(?<!(?i:rs)\.)(?<!(?i:rs)\. )"
+    r"\d{3,6}(?!\w|[.,]\d)"
+)
+"""A helpline-length number: not a group of a larger amount (``1,100``), nor a sum of money
+(``Rs. 500``, ``₹100``, ``$911``)."""
 SHORT_CUE = re.compile(
     r"(?i:call|dial|helpline|hotline|toll[- ]free|phone|tel|number|no\.|ring)"
     r"|कॉल|डायल|हेल्पलाइन|नंबर|नम्बर|फोन|फ़ोन|संपर्क"
