@@ -32,6 +32,8 @@ def home(tmp_path: Path) -> Path:
         ("phone-number", "+9118001234", "india-helplines"),
         ("domain-name", "cybercrime.gov.in", "government-sites"),
         ("domain-name", "ic3.gov", "government-sites"),
+        ("domain-name", "www.ic3.gov", "government-sites"),  # a listed domain's subdomain
+        ("url", "https://www.ic3.gov/", "government-sites"),  # and its bare site
         ("phone-number", "+12125550123", "phone_numbers"),  # fictional 555-01xx
         ("phone-number", "+447700900123", "phone_numbers"),  # Ofcom drama range
         ("ipv4-addr", "8.8.8.8", "public-dns-v4"),

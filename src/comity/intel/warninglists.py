@@ -508,7 +508,9 @@ def _text_list(text: str, list_id: str, origin: str, layer: _Layer) -> None:
         ):
             layer.problems.append(f"{origin} line {number}: {entry!r} is not a valid {types[0]}")
             continue
-        layer.add_entry("string", entry, types, index, note.strip() or None)
+        # A domain names its site: its subdomains too (www.ic3.gov), down to the domain.
+        kind = "hostname" if types == ("domain-name",) else "string"
+        layer.add_entry(kind, entry, types, index, note.strip() or None)
         count += 1
     layer.lists[index] = ListInfo(list_id, list_id, origin, count)
 
