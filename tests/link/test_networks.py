@@ -104,6 +104,28 @@ def test_the_labelled_corpus_is_linked_as_an_analyst_would(node: Node) -> None:
     assert any(n["countries"] == ["IN", "US"] for n in found)
 
 
+@pytest.mark.parametrize("fmt", ["parquet"])
+def test_generated_complaints_are_linked_into_their_known_networks(
+    node: Node, tmp_path: Path, fmt: str
+) -> None:
+    """The generator of bench/ writes messy complaints with known networks (identifiers only
+    in narratives, benign hubs in a quarter of them): the linkage must find those networks."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
+    import complaint_generator as gen
+
+    gen.write(gen.Knobs(count=3000, seed=7), tmp_path, fmt)
+    ingest_file(node.ctx, None, tmp_path / f"complaints.{fmt}", IngestOptions())
+    run_linkage(node.ctx, None)
+    with (tmp_path / "labels.csv").open(encoding="utf-8") as labels:
+        truth = {row["complaint_id"]: row["network"] for row in csv.DictReader(labels)}
+    predicted = partition_from_groups([n["complaints"] for n in networks(node)], truth)
+    score = bcubed(predicted, truth)
+    assert score.items == 3000
+    assert score.precision >= 0.98 and score.recall >= 0.98, score
+
+
 def test_ids_are_stable_and_merges_are_recorded(node: Node, tmp_path: Path) -> None:
     ingest(
         node,
