@@ -86,27 +86,13 @@ from typing import Any
 import base58
 import orjson
 
-FIELDS = (
-    "complaint_id",
-    "country",
-    "received_on",
-    "victim_region",
-    "victim_age",
-    "loss_amount",
-    "currency",
-    "category",
-    "narrative",
-    "phones",
-    "emails",
-    "urls",
-    "bank_accounts",
-    "upi_ids",
-    "crypto_wallets",
-    "victim_id",
-)
-"""The columns written, in order (the interchange format's, ``victim_id`` last)."""
+from comity.link.rows import FIELDS as _FIELDS
+from comity.link.rows import LIST_FIELDS as _LIST_TYPES
 
-LIST_FIELDS = ("phones", "emails", "urls", "bank_accounts", "upi_ids", "crypto_wallets")
+FIELDS: tuple[str, ...] = tuple(_FIELDS)
+"""The columns written, in order: the interchange format's (``comity.link.rows.FIELDS``)."""
+
+LIST_FIELDS: tuple[str, ...] = tuple(_LIST_TYPES)
 """The multi-valued columns (``;``-separated in CSV, lists in JSON Lines and Parquet)."""
 
 FIELD_TYPES = {
