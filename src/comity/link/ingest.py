@@ -65,6 +65,8 @@ class IngestOptions:
     date_format: str | None = None
     format: str | None = None
     """``csv``, ``jsonl`` or ``parquet``; by default from the file's extension."""
+    name: str | None = None
+    """The file's name as the user knows it (an upload's); by default the path's."""
 
 
 Progress = Callable[[int], None]
@@ -102,7 +104,8 @@ def ingest_file(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Ingest the complaints of ``path``; return the run's summary (see the module)."""
-    fmt = options.format or readers.format_for(path.name)
+    name = options.name or path.name
+    fmt = options.format or readers.format_for(name)
     if fmt not in readers.formats():
         readers.format_for(f"x.{fmt}")  # raises, naming the known formats
     country = check_country(options.country) if options.country else None
@@ -111,7 +114,7 @@ def ingest_file(
     with ctx.transaction() as session:
         actor = resolve_actor(session, actor_name)
         actor.require(*INGESTERS)
-        record, resume_after = _start(session, actor, path, digest, fmt, country)
+        record, resume_after = _start(session, actor, name, digest, fmt, country)
         ingest_id = record.id
     run = _Run(record)
     if resume_after:  # go on counting from where the interrupted run stopped
@@ -158,7 +161,7 @@ def ingest_file(
             "complaint-file",
             str(ingest_id),
             details={
-                "file": path.name,
+                "file": name,
                 "sha256": digest,
                 "format": fmt,
                 "ingested": run.ingested,
@@ -184,7 +187,7 @@ def _sha256(path: Path) -> str:
 
 
 def _start(
-    session: Session, actor: Actor, path: Path, digest: str, fmt: str, country: str | None
+    session: Session, actor: Actor, name: str, digest: str, fmt: str, country: str | None
 ) -> tuple[ComplaintIngest, int]:
     """The unfinished ingest of this file to resume, or a new one; and the line to go on after."""
     unfinished = session.scalars(
@@ -195,7 +198,7 @@ def _start(
     if unfinished is not None and unfinished.format == fmt and unfinished.country == country:
         return unfinished, unfinished.line
     record = ComplaintIngest(
-        source=path.name[:500],
+        source=name[:500],
         sha256=digest,
         format=fmt,
         country=country,

@@ -170,6 +170,7 @@ def _include_routers(app: FastAPI) -> None:
     from comity.federation.api import router as federation_router
     from comity.identity.api import router as identity_router
     from comity.intel.api import router as intel_router
+    from comity.link.api import router as link_router
     from comity.taxii.api import router as taxii_router
 
     for router in (
@@ -179,6 +180,7 @@ def _include_routers(app: FastAPI) -> None:
         evidence_router,
         intel_router,
         taxii_router,
+        link_router,
     ):
         app.include_router(router)
     packages = "comity.evidence.api_packages"  # built alongside; absent in older trees
