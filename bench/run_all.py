@@ -29,6 +29,7 @@ SCRIPTS = {
     "normalize": "bench_normalize.py",
     "intel_import": "bench_intel_import.py",
     "taxii": "bench_taxii.py",
+    "linkage": "bench_linkage.py",
 }
 
 
