@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "share": ("comity.intel.cli_sharing", "share_cmd"),
     "intel": ("comity.intel.cli", "intel_app"),
     "link": ("comity.link.cli", "link_app"),
+    "operation": ("comity.operations.cli", "operation_app"),
     "serve": ("comity.web.cli", "serve"),
 }
 """Every command beside ``version``: name -> (module, attribute), a Typer group or a function.

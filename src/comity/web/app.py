@@ -171,6 +171,7 @@ def _include_routers(app: FastAPI) -> None:
     from comity.identity.api import router as identity_router
     from comity.intel.api import router as intel_router
     from comity.link.api import router as link_router
+    from comity.operations.api import router as operations_router
     from comity.taxii.api import router as taxii_router
 
     for router in (
@@ -181,6 +182,7 @@ def _include_routers(app: FastAPI) -> None:
         intel_router,
         taxii_router,
         link_router,
+        operations_router,
     ):
         app.include_router(router)
     packages = "comity.evidence.api_packages"  # built alongside; absent in older trees
