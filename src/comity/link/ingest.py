@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comity.context import NodeContext
@@ -282,11 +282,16 @@ def _store_batch(
                 }
                 for line, c in fresh
             ]
-            seqs = dict(
-                session.execute(
-                    insert(Complaint).returning(Complaint.complaint_id, Complaint.seq), rows
-                ).all()
-            )
+            insert_many(session, Complaint, rows)
+            seqs: dict[str, int] = {}
+            fresh_ids = [c.complaint_id for _line, c in fresh]
+            for start in range(0, len(fresh_ids), 500):
+                found = session.execute(
+                    select(Complaint.complaint_id, Complaint.seq).where(
+                        Complaint.complaint_id.in_(fresh_ids[start : start + 500])
+                    )
+                )
+                seqs.update((cid, seq) for cid, seq in found)
             identifiers = [
                 (seqs[c.complaint_id], i.type, i.value, i.raw, i.origin, i.valid)
                 for _line, c in fresh
