@@ -183,6 +183,20 @@ cbi link networks --top 5
 NET=$(cbi link networks --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["networks"][0]["id"])')
 cbi link explain "$NET"
 
+step "20. A joint operation: the CBI turns its top network into an operation with the FBI"
+cbi operation create --network "$NET" --title "Operation Chakra" --json > "$OUT/operation.json"
+OP=$(field id < "$OUT/operation.json")
+cbi operation agency add "$OP" FBI=America/New_York
+cbi operation target add "$OP" suspect --jurisdiction IN --name "Caller known as 'Rahul from KYC desk'"
+cbi operation schedule "$OP" "2026-03-14T06:00+05:30"   # one moment: 06:00 IST, 20:30 EDT the day before
+cbi operation status "$OP" active
+cbi operation outcome add "$OP" --kind arrests --count 4
+cbi operation outcome add "$OP" --kind funds_frozen --amount "2,45,000" --currency INR
+cbi operation outcome add "$OP" --kind arrests --count 2 --agency FBI
+cbi operation status "$OP" executed
+cbi operation show "$OP"
+cbi operation stats
+
 step "Done"
 echo "Everything the demo produced is in $OUT:"
 ls -1 "$OUT"

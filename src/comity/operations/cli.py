@@ -112,6 +112,7 @@ def _print_operation(d: dict[str, Any]) -> None:
     rows += [(f"  {p['agency']}", _local(p)) for p in d["planned_local"]]
     if d["executed_at"]:
         rows.append(("executed", _utc(d["executed_at"])))
+        rows += [(f"  {p['agency']}", _local(p)) for p in d["executed_local"]]
     rows.append(("outcomes", _totals_text(d["totals"])))
     if d.get("summary"):
         rows.append(("summary", d["summary"]))
@@ -144,14 +145,15 @@ def _print_operation(d: dict[str, Any]) -> None:
             )
         console.print(table)
     if d["outcomes"]:
-        table = Table("#", "agency", "outcome", "figure", "note", title="outcomes")
+        noted = any(o["note"] for o in d["outcomes"])
+        table = Table("#", "agency", "outcome", "figure", *(["note"] if noted else []))
+        table.title = "outcomes"
         for o in d["outcomes"]:
             figure = (
                 str(o["count"]) if o["count"] is not None else _money(o["amount"], o["currency"])
             )
-            table.add_row(
-                str(o["number"]), o["agency"], LABELS[o["kind"]], figure, escape(o["note"])
-            )
+            row = [str(o["number"]), o["agency"], LABELS[o["kind"]], figure]
+            table.add_row(*row, *([escape(o["note"])] if noted else []))
         console.print(table)
     for n in d["notes"]:
         console.print(f"note {n['number']} by {escape(n['author'])}, {n['at']}:", highlight=False)
@@ -504,14 +506,8 @@ def _print_stats(d: dict[str, Any]) -> None:
     rows += [(LABELS[k], _funds(d["outcomes"][k])) for k in FUNDS_KINDS]
     _rows(rows)
     if d["by_agency"]:
-        table = Table("agency", *(LABELS[k] for k in COUNT_KINDS + FUNDS_KINDS))
-        for code, totals in d["by_agency"].items():
-            table.add_row(
-                code,
-                *(str(totals[k]) for k in COUNT_KINDS),
-                *(_funds(totals[k]) for k in FUNDS_KINDS),
-            )
-        console.print(table)
+        console.print("[bold]by agency[/bold]")
+        _rows([(f"  {code}", _totals_text(totals)) for code, totals in d["by_agency"].items()])
     now = ", ".join(f"{s} {n}" for s, n in d["status_now"].items() if n)
     console.print(
         f"counted by year of execution ({d['timezone']}); all operations now: {now or 'none'}",

@@ -544,7 +544,7 @@ def change_status(
     if wanted not in allowed:
         raise InvalidTransition(
             f"operation {operation.id} is {operation.status}: it can become "
-            + (", ".join(allowed) if allowed else "nothing else (final)")
+            + (" or ".join(allowed) if allowed else "nothing else (final)")
             + f", not {wanted}",
             operation=operation.id,
             current=operation.status,
@@ -1103,6 +1103,12 @@ def operation_summary(operation: Operation, *, full: bool = True) -> dict[str, A
         if planned is not None
         else [],
         "executed_at": _when(operation.executed_at),
+        "executed_local": [
+            {"agency": a["code"], **local_view(operation.executed_at, a["timezone"])}
+            for a in agencies
+        ]
+        if operation.executed_at is not None
+        else [],
         "targets_by_jurisdiction": dict(
             sorted(Counter(t.jurisdiction for t in operation.targets).items())
         ),
