@@ -150,6 +150,10 @@ def test_an_operation_over_http(live: LiveServer) -> None:
             client.post(f"{base}/outcomes", json={"kind": "arrests", "count": 1, "x": 1}), 422
         )
         assert_problem(client.post(f"{base}/tasks/99/done"), 404)
+        assert_problem(
+            client.post(f"{base}/outcomes", json={"kind": "arrests", "count": True}), 422
+        )
+        assert_problem(client.get("/api/v1/operations/OP%00-1"), 404)
         after = ok(client.get(base))
         assert len(after["outcomes"]) == 2
     with live.client() as anonymous:

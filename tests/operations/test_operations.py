@@ -537,8 +537,11 @@ def test_roles_and_audited_reads(linked: Linked) -> None:
         with pytest.raises(PermissionDenied):
             change_status(session, lawyer, op, "active")
         get_operation(session, linked.actor("a.rao"), op)
-        with pytest.raises(NotFound):
-            get_operation(session, linked.actor("a.rao"), "OP-1999-0001")
+        for unknown in ("OP-1999-0001", "OP\x00-1", "x" * 500, ""):
+            with pytest.raises(NotFound):
+                get_operation(session, linked.actor("a.rao"), unknown)
+        with pytest.raises(OperationInputError):
+            list_operations(session, linked.actor(), network_id="N\x00")
         reads = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "operation.read")
         ).all()

@@ -111,7 +111,7 @@ class OutcomeAdd(_Body):
 
     kind: str = Field(max_length=40, description=f"One of: {', '.join(OUTCOME_KINDS)}.")
     agency: str | None = Field(None, max_length=100, description="Default: this node's agency.")
-    count: int | None = Field(None, description="For counts.")
+    count: int | None = Field(None, strict=True, description="For counts: a whole number.")
     amount: str | None = Field(
         None,
         max_length=40,

@@ -152,7 +152,8 @@ def check_jurisdiction(country: str) -> str:
 
 def _load(session: Session, operation_id: str, *, for_update: bool = False) -> Operation:
     key = (operation_id or "").strip().upper()
-    operation = session.get(Operation, key, with_for_update=for_update) if key else None
+    sound = 0 < len(key) <= 20 and key.isprintable()
+    operation = session.get(Operation, key, with_for_update=for_update) if sound else None
     if operation is None:
         raise UnknownOperation(f"no operation {operation_id[:40]!r}", operation=operation_id[:40])
     return operation
@@ -501,7 +502,8 @@ def list_operations(
             )
         query = query.where(Operation.status == status)
     if network_id is not None:
-        query = query.where(Operation.network_id == network_id.strip().upper())
+        network = clean_text(network_id, "network", 20).upper()
+        query = query.where(Operation.network_id == network)
     operations = list(session.scalars(query))
     audit.record(
         session,
