@@ -81,6 +81,23 @@ class Settings(BaseSettings):
         "network's score (currencies without a rate are shown but not scored)",
     )
 
+    link_match_tlp: str = Field(
+        default="amber",
+        description="linkage: the TLP of 'this node holds identifier X' in a private match; "
+        "a peer's complaints agreement must reach it",
+    )
+    link_match_max_request: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="linkage: the most identifiers a peer may ask about in one private match",
+    )
+    link_match_daily_budget: int = Field(
+        default=2_000_000,
+        ge=1,
+        description="linkage: the most identifiers a peer may ask about in 24 hours, so the "
+        "matches cannot test every possible phone number",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -185,3 +185,107 @@ def _human_explain(result: dict[str, Any]) -> None:
             highlight=False,
             markup=False,
         )
+
+
+def _read_message(path: Path) -> str:
+    from comity.link.errors import LinkInputError
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LinkInputError(f"cannot read {path.name}: {exc.strerror}", file=path.name) from None
+    if len(data) > 1 << 30:
+        raise LinkInputError(f"{path.name} is larger than 1 GiB: not a match message")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LinkInputError(f"{path.name} is not a match message (not UTF-8)") from None
+
+
+def _write_message(path: Path, text: str) -> None:
+    from comity.core.files import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))
+
+
+@link_app.command("match-request")
+def match_request_cmd(
+    ctx: typer.Context,
+    peer: str = typer.Option(..., "--peer", help="The peer to match with (agency code)."),
+    out: Path = typer.Option(..., "--out", help="The request file to give the peer."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Start a private match: which identifiers do we and PEER both hold? (PSI; files)"""
+    from comity.link.match import request_match
+
+    st = state(ctx)
+    actor = current_actor(st)
+    text = request_match(st.ctx, actor.username, peer)
+    _write_message(out, text)
+    emit(
+        {"request": str(out), "peer": peer.upper()},
+        as_json,
+        lambda d: console.print(
+            f"request written to {d['request']}: give it to {d['peer']}", highlight=False
+        ),
+    )
+
+
+@link_app.command("match-respond")
+def match_respond_cmd(
+    ctx: typer.Context,
+    request: Path = typer.Argument(..., metavar="FILE", help="A peer's request."),
+    out: Path = typer.Option(..., "--out", help="The answer file to give back."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Answer a peer's private match request (size and daily budget checked, audited)."""
+    from comity.link.match import respond_match
+
+    st = state(ctx)
+    actor = current_actor(st)
+    _write_message(out, respond_match(st.ctx, actor.username, _read_message(request)))
+    emit(
+        {"answer": str(out)},
+        as_json,
+        lambda d: console.print(
+            f"answer written to {d['answer']}: give it back to the requester", highlight=False
+        ),
+    )
+
+
+@link_app.command("match-finish")
+def match_finish_cmd(
+    ctx: typer.Context,
+    message: Path = typer.Argument(..., metavar="FILE", help="The answer, or the result."),
+    out: Path = typer.Option(
+        None, "--out", help="Requester: where to write the result for the peer."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Finish a private match: record the identifiers both hold (both sides run it)."""
+    from comity.link.errors import LinkInputError
+    from comity.link.match import KINDS, finish_match, message_kind
+
+    st = state(ctx)
+    text = _read_message(message)
+    if message_kind(text) == KINDS[1] and out is None:
+        raise LinkInputError("give --out: the peer needs the result file too")
+    actor = current_actor(st)
+    result = finish_match(st.ctx, actor.username, text)
+    document = result.pop("document", None)
+    if document is not None and out is not None:
+        _write_message(out, document)
+        result["result_file"] = str(out)
+    emit(result, as_json, _human_match)
+
+
+def _human_match(result: dict[str, Any]) -> None:
+    console.print(
+        f"match {result['match']} with {result['peer']}: {len(result['shared'])} identifiers "
+        f"both hold (of {result['asked']} asked)",
+        highlight=False,
+    )
+    for item in result["shared"][:SHOWN]:
+        console.print(f"  {item['type']} {item['value']}", highlight=False, markup=False)
+    if "result_file" in result:
+        console.print(f"result for the peer: {result['result_file']}", highlight=False)

@@ -158,3 +158,28 @@ class LinkRun(IdMixin, Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     requested_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkMatch(Base):
+    """One private set intersection with a peer, on either side (:mod:`comity.link.match`).
+
+    The requester keeps its PSI key in a 0600 file until the answer comes; both sides keep
+    the identifiers found shared, and nothing of the other side's other identifiers.
+    """
+
+    __tablename__ = "link_matches"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    """``requester`` or ``responder`` (a node may play both in a test of itself)."""
+    peer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("peers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    """``requested``, ``answered``, ``complete``."""
+    asked: Mapped[int] = mapped_column(Integer)
+    """How many identifiers the requester asked about (all the responder learns)."""
+    offered: Mapped[int | None] = mapped_column(Integer)
+    """How many this node put in (its own side)."""
+    shared: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    """``[[type, value], …]``: what both hold."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()

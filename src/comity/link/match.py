@@ -1,0 +1,391 @@
+"""Finding what two agencies' complaints share, privately: the file-based match.
+
+    request = request_match(ctx, None, "CBI")              # on the FBI's node → to the CBI
+    answer = respond_match(ctx, None, request)             # on the CBI's node → back
+    result = finish_match(ctx, None, answer)               # on the FBI's node: shared found
+    finish_match(ctx, None, result["document"])            # on the CBI's node: recorded too
+
+Each message is a JSON document signed by its sender's node key (JWS, Ed25519), so a file
+carried between two nodes that are not connected cannot be altered or forged. The protocol
+is ECDH private set intersection (:mod:`comity.link.psi`): the requester learns which of its
+identifiers the responder holds, the responder how many were asked — then the requester
+sends the shared identifiers back, signed, and the responder checks each is one it holds
+before recording it. Both sides end with the same list and nothing else.
+
+**What enters.** Only identifiers the peer may learn this node holds: valid identifiers of the
+node's complaints that are evidence (:mod:`comity.link.evidence`; helplines and brands stay
+out), and only when a sharing agreement lets the peer read the collection named
+``complaints`` at a TLP that reaches ``link_match_tlp`` (AMBER by default; RED never). No
+agreement, no match: the command says so.
+
+**What a peer may ask.** At most ``link_match_max_request`` identifiers at a time and
+``link_match_daily_budget`` in any 24 hours, so the responder cannot be used to test every
+possible phone number; every request, answered or refused, is in the audit log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from comity.context import NodeContext
+from comity.core.errors import CheckFailed, InvalidInput, NotFound, PermissionDenied
+from comity.core.files import write_secret
+from comity.core.keys import load_ed25519_public
+from comity.core.settings import Settings
+from comity.core.signing import SignatureInvalid, jws_parts, sign_document, verify_document
+from comity.core.timeutil import isoformat, utcnow
+from comity.federation.models import Peer
+from comity.federation.services import get_peer, trusted_signing_keys
+from comity.identity import audit
+from comity.identity.services import resolve_actor
+from comity.intel.tlp import RANK, parse_level
+from comity.link import psi
+from comity.link.errors import LinkInputError
+from comity.link.evidence import evidence_rule
+from comity.link.models import ComplaintIdentifier, LinkMatch
+
+COLLECTION: Final = "complaints"
+"""The collection whose sharing agreement says what a peer may match against."""
+
+MATCHERS: Final = ("administrator", "supervisor", "analyst")
+KINDS: Final = ("comity-match-request", "comity-match-answer", "comity-match-result")
+SECRETS_DIR: Final = "matches"
+_SEPARATOR: Final = "\t"
+
+
+class MatchInvalid(CheckFailed):
+    """A match message whose signature or addressing does not hold (exit 1): altered, forged,
+    or not for this node."""
+
+
+class MatchRefused(PermissionDenied):
+    """A match this node will not take part in (exit 2): no agreement, a request too large."""
+
+
+def eligible(session: Session, settings: Settings, peer: Peer) -> list[str]:
+    """The identifiers ``peer`` may learn this node holds, as PSI items (``type\\tvalue``)."""
+    from comity.intel.models import Collection, SharingAgreement
+    from comity.intel.warninglists import for_settings
+
+    level = parse_level(settings.link_match_tlp)
+    agreement = session.scalars(
+        select(SharingAgreement)
+        .join(Collection, Collection.id == SharingAgreement.collection_id)
+        .where(Collection.name == COLLECTION, SharingAgreement.peer_id == peer.id)
+    ).first()
+    if level == "red" or agreement is None or not agreement.can_read:
+        raise MatchRefused(
+            f"no agreement lets {peer.agency.code} match against this node's complaints: "
+            f"share the '{COLLECTION}' collection with it (comity share --collection "
+            f"{COLLECTION} --peer {peer.agency.code} --read --max-tlp {level})",
+            peer=peer.agency.code,
+        )
+    if RANK[level] > RANK[agreement.max_tlp]:
+        raise MatchRefused(
+            f"the agreement with {peer.agency.code} reaches TLP:{agreement.max_tlp.upper()}; "
+            f"matches are TLP:{level.upper()} (link_match_tlp)",
+            peer=peer.agency.code,
+        )
+    not_evidence = evidence_rule(for_settings(settings))
+    keys = session.execute(
+        select(ComplaintIdentifier.obs_type, ComplaintIdentifier.value)
+        .where(ComplaintIdentifier.valid.is_(True))
+        .distinct()
+    ).all()
+    return sorted(f"{t}{_SEPARATOR}{v}" for t, v in keys if not_evidence(str(t), str(v)) is None)
+
+
+def request_match(ctx: NodeContext, actor_name: str | None, peer_code: str) -> str:
+    """Start a match with ``peer_code``: return the signed request to send it (JSON text)."""
+    match_id = uuid.uuid4()
+    with ctx.transaction() as session:
+        actor = resolve_actor(session, actor_name)
+        actor.require(*MATCHERS)
+        peer = get_peer(session, peer_code)
+        items = eligible(session, ctx.settings, peer)
+        if not items:
+            raise InvalidInput("this node holds no identifier to match (ingest complaints)")
+        secret, request = psi.start(items)
+        path = _secret_path(ctx, match_id)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_secret(path, orjson.dumps(secret.as_dict()))
+        session.add(
+            LinkMatch(
+                id=match_id,
+                role="requester",
+                peer_id=peer.id,
+                status="requested",
+                asked=len(items),
+                offered=len(items),
+                shared=[],
+            )
+        )
+        own = _own_code(session)
+        audit.record(
+            session,
+            actor.username,
+            "link.match.request",
+            "peer",
+            peer.agency.code,
+            details={"match": str(match_id), "identifiers": len(items)},
+        )
+        document = {
+            "kind": KINDS[0],
+            "version": 1,
+            "match": str(match_id),
+            "from": own,
+            "to": peer.agency.code,
+            "created_at": isoformat(utcnow()),
+            "count": len(items),
+            "request": psi.encode(request),
+        }
+        return _signed(ctx, document)
+
+
+def respond_match(ctx: NodeContext, actor_name: str | None, text: str) -> str:
+    """Answer a peer's request (checked: signature, addressing, size, budget); return the
+    signed answer to send back (JSON text). A refused request is audited all the same."""
+    try:
+        return _respond(ctx, actor_name, text)
+    except MatchRefused as refused:
+        with ctx.transaction() as session:
+            actor = resolve_actor(session, actor_name)
+            audit.record(
+                session,
+                actor.username,
+                "link.match.refused",
+                "peer",
+                str(refused.data.get("peer", "?")),
+                details={"reason": str(refused), "asked": refused.data.get("asked")},
+            )
+        raise
+
+
+def _respond(ctx: NodeContext, actor_name: str | None, text: str) -> str:
+    with ctx.transaction() as session:
+        actor = resolve_actor(session, actor_name)
+        actor.require(*MATCHERS)
+        document, peer = _verified(session, text, KINDS[0])
+        request = psi.decode(str(document.get("request", "")))
+        asked = psi.request_size(request)
+        match_id = _match_id(document)
+        if session.get(LinkMatch, (match_id, "responder")) is not None:
+            raise MatchInvalid(f"match {match_id} was answered already", match=str(match_id))
+        _check_budget(session, ctx.settings, peer, asked)
+        items = eligible(session, ctx.settings, peer)
+        answer = psi.respond(request, items)
+        session.add(
+            LinkMatch(
+                id=match_id,
+                role="responder",
+                peer_id=peer.id,
+                status="answered",
+                asked=asked,
+                offered=len(items),
+                shared=[],
+            )
+        )
+        audit.record(
+            session,
+            actor.username,
+            "link.match.respond",
+            "peer",
+            peer.agency.code,
+            details={"match": str(match_id), "asked": asked, "offered": len(items)},
+        )
+        reply = {
+            "kind": KINDS[1],
+            "version": 1,
+            "match": str(match_id),
+            "from": _own_code(session),
+            "to": peer.agency.code,
+            "created_at": isoformat(utcnow()),
+            "setup": psi.encode(answer.setup),
+            "response": psi.encode(answer.response),
+        }
+        return _signed(ctx, reply)
+
+
+def finish_match(ctx: NodeContext, actor_name: str | None, text: str) -> dict[str, Any]:
+    """Finish a match: with the peer's answer (requester), find and record what is shared and
+    return the signed result for the peer (``document``); with the peer's result
+    (responder), check and record it. Returns ``{"match", "peer", "shared": [...], …}``."""
+    kind = message_kind(text)
+    with ctx.transaction() as session:
+        actor = resolve_actor(session, actor_name)
+        actor.require(*MATCHERS)
+        document, peer = _verified(session, text, kind)
+        match_id = _match_id(document)
+        role = "requester" if kind == KINDS[1] else "responder"
+        record = session.get(LinkMatch, (match_id, role))
+        expected = "requested" if role == "requester" else "answered"
+        if record is None or record.peer_id != peer.id or record.status != expected:
+            raise MatchInvalid(
+                f"match {match_id} is not one this node is waiting for from {peer.agency.code}",
+                match=str(match_id),
+            )
+        if role == "requester":
+            path = _secret_path(ctx, match_id)
+            secret = psi.Secret.from_dict(orjson.loads(path.read_bytes()))
+            answer = psi.Answer(
+                psi.decode(str(document.get("setup", ""))),
+                psi.decode(str(document.get("response", ""))),
+            )
+            shared_items = psi.finish(secret, answer)
+        else:
+            shared_items = [f"{t}{_SEPARATOR}{v}" for t, v in _pairs(document.get("shared"))]
+            held = set(eligible(session, ctx.settings, peer))
+            foreign = [item for item in shared_items if item not in held]
+            if foreign:
+                raise MatchInvalid(
+                    f"the result names {len(foreign)} identifiers this node did not offer",
+                    match=str(match_id),
+                )
+        shared = [item.split(_SEPARATOR, 1) for item in shared_items]
+        record.shared, record.status, record.completed_at = shared, "complete", utcnow()
+        audit.record(
+            session,
+            actor.username,
+            f"link.match.{role}-finish",
+            "peer",
+            peer.agency.code,
+            details={"match": str(match_id), "shared": len(shared)},
+        )
+        result: dict[str, Any] = {
+            "match": str(match_id),
+            "peer": peer.agency.code,
+            "role": role,
+            "asked": record.asked,
+            "shared": [{"type": t, "value": v} for t, v in shared],
+        }
+        if role == "requester":
+            result["document"] = _signed(
+                ctx,
+                {
+                    "kind": KINDS[2],
+                    "version": 1,
+                    "match": str(match_id),
+                    "from": _own_code(session),
+                    "to": peer.agency.code,
+                    "created_at": isoformat(utcnow()),
+                    "shared": shared,
+                },
+            )
+    if role == "requester":
+        _secret_path(ctx, match_id).unlink(missing_ok=True)
+    return result
+
+
+def shared_with_peers(session: Session) -> dict[tuple[str, str], list[str]]:
+    """``(type, value) → [peer codes]`` for every identifier a completed match found shared."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for record in session.scalars(select(LinkMatch).where(LinkMatch.status == "complete")):
+        code = session.get_one(Peer, record.peer_id).agency.code
+        for obs_type, value in record.shared:
+            found.setdefault((obs_type, value), set()).add(code)
+    return {key: sorted(codes) for key, codes in found.items()}
+
+
+def _check_budget(session: Session, settings: Settings, peer: Peer, asked: int) -> None:
+    since = utcnow() - timedelta(hours=24)
+    spent = (
+        session.scalar(
+            select(func.coalesce(func.sum(LinkMatch.asked), 0)).where(
+                LinkMatch.peer_id == peer.id,
+                LinkMatch.role == "responder",
+                LinkMatch.created_at >= since,
+            )
+        )
+        or 0
+    )
+    reason = None
+    if asked > settings.link_match_max_request:
+        most = settings.link_match_max_request
+        reason = f"asks about {asked} identifiers (the most at once is {most})"
+    elif spent + asked > settings.link_match_daily_budget:
+        reason = (
+            f"asks about {asked} identifiers after {spent} in the last 24 hours "
+            f"(the most is {settings.link_match_daily_budget})"
+        )
+    if reason is not None:
+        raise MatchRefused(
+            f"{peer.agency.code}'s request {reason}", peer=peer.agency.code, asked=asked
+        )
+
+
+def _verified(session: Session, text: str, kind: str) -> tuple[dict[str, Any], Peer]:
+    """The document of a signed message of ``kind`` and the peer that signed it."""
+    try:
+        wrapper = orjson.loads(text)
+        document, signature = wrapper["document"], str(wrapper["signature"])
+        header, _payload = jws_parts(signature)
+    except (orjson.JSONDecodeError, KeyError, TypeError, SignatureInvalid):
+        raise LinkInputError("not a Comity match message") from None
+    if not isinstance(document, dict) or document.get("kind") != kind:
+        raise LinkInputError(f"expected a {kind}, got {str(document.get('kind'))[:40]!r}")
+    own = _own_code(session)
+    if document.get("to") != own:
+        raise MatchInvalid(f"the message is addressed to {str(document.get('to'))[:20]}, not {own}")
+    try:
+        peer = get_peer(session, str(document.get("from", ""))[:32])
+    except NotFound:
+        raise MatchInvalid("the message comes from an agency that is not a peer") from None
+    key_text = trusted_signing_keys(peer.agency).get(str(header.get("kid")))
+    if key_text is None:
+        raise MatchInvalid(f"the message is not signed by a key of {peer.agency.code}")
+    try:
+        signed = verify_document(signature, load_ed25519_public(key_text))
+    except SignatureInvalid:
+        raise MatchInvalid("the message's signature does not verify") from None
+    if signed != document:
+        raise MatchInvalid("the message was altered after it was signed")
+    return document, peer
+
+
+def message_kind(text: str) -> str:
+    """The kind of a match message that ``match-finish`` takes (an answer or a result)."""
+    try:
+        kind = orjson.loads(text)["document"]["kind"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        raise LinkInputError("not a Comity match message") from None
+    if kind not in KINDS[1:]:
+        raise LinkInputError(f"match-finish takes an answer or a result, not {str(kind)[:40]!r}")
+    return str(kind)
+
+
+def _match_id(document: dict[str, Any]) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(document.get("match")))
+    except ValueError:
+        raise LinkInputError("the message has no valid match id") from None
+
+
+def _pairs(value: Any) -> list[tuple[str, str]]:
+    if not isinstance(value, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in value
+    ):
+        raise LinkInputError("the result's shared identifiers are not [type, value] pairs")
+    return [(p[0], p[1]) for p in value]
+
+
+def _signed(ctx: NodeContext, document: dict[str, Any]) -> str:
+    keys = ctx.keys
+    signature = sign_document(keys.signing, document, keys.signing_fingerprint)
+    return orjson.dumps({"document": document, "signature": signature}).decode("utf-8")
+
+
+def _own_code(session: Session) -> str:
+    from comity.identity.services import local_agency
+
+    return local_agency(session).code
+
+
+def _secret_path(ctx: NodeContext, match_id: uuid.UUID) -> Path:
+    return ctx.settings.home / "keys" / SECRETS_DIR / f"{match_id}.json"
