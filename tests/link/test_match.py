@@ -106,6 +106,16 @@ def test_both_sides_learn_what_they_both_hold_and_nothing_else(
     # What the CBI learnt about the FBI's set: its size, in the audit log — nothing more.
     (responded,) = _audit(cbi, "link.match.respond")
     assert responded["asked"] == found["asked"]
+    # Each side's networks now say which of their identifiers the other also holds.
+    cbi.run("link", "run", check=True)
+    networks = cbi.run("link", "networks", "--json", check=True).json()["networks"]
+    crossing = [n for n in networks if n["shared_with"] == ["FBI"]]
+    assert crossing
+    marked = {
+        (i["type"], i["value"]) for n in crossing for i in n["identifiers"] if i["also_held_by"]
+    }
+    assert marked and marked <= shared
+    assert all(set(n["countries"]) == {"IN"} for n in networks)  # still only its complaints
     # Replaying the result changes nothing and is refused.
     replay = cbi.run("link", "match-finish", str(result))
     assert replay.code == 1 and "not one this node is waiting for" in replay.err

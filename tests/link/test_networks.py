@@ -318,7 +318,7 @@ def test_the_commands(cli_node_factory: Any, tmp_path: Path) -> None:
     (network,) = listing["networks"]
     assert network["complaints"] == ["A", "B"]
     assert network["identifiers"] == [
-        {"type": "phone-number", "value": "+919876533333", "complaints": 2}
+        {"type": "phone-number", "value": "+919876533333", "complaints": 2, "also_held_by": []}
     ]
     story = cli.run(
         "link", "explain", network["id"], "--from", "A", "--to", "B", "--json", check=True

@@ -16,7 +16,8 @@ operation that refers to a network can follow it.
     10 × log2(1 + victims)                     victims: distinct victim ids, else complaints
     + 5 × log10(1 + loss in US dollars)        at the node's link_exchange_rates; currencies
                                                without a rate are shown but not scored
-    + 15 × (countries − 1)                     cross-border networks first
+    + 15 × (countries − 1)                     cross-border networks first (a peer
+                                               holding one of its identifiers counts)
     + 10 × 0.5 ^ (days since last complaint / 90)
 
 Complaints are personal data: every listing and explanation is in the audit log.
@@ -428,6 +429,12 @@ def list_networks(
         raise NotFound(f"no active network {network_id!r}", network=network_id)
     complaints, identifiers = _members(session, list(networks))
     suppressed_now = _latest_suppressed(session)
+    from comity.link.match import shared_with_peers
+
+    peers = shared_with_peers(session)
+    from comity.federation.models import Peer
+
+    peer_country = {p.agency.code: p.agency.country for p in session.scalars(select(Peer))}
     from comity.intel.warninglists import for_settings
 
     listed = evidence_rule(for_settings(settings))
@@ -450,16 +457,18 @@ def list_networks(
         victim_ids = {row.victim_id for row in rows if row.victim_id}
         victims = len(victim_ids) + sum(1 for row in rows if not row.victim_id)
         countries = sorted({row.country for row in rows})
+        shared = {p for key in named if key not in suppressed_now for p in peers.get(key, [])}
         last_seen = max(row.received_on for row in rows)
         result.append(
             {
                 "id": nid,
                 "complaints": sorted(row.complaint_id for row in rows),
                 "identifiers": [
-                    {"type": t, "value": v, "complaints": n}
+                    {"type": t, "value": v, "complaints": n, "also_held_by": peers.get((t, v), [])}
                     for (t, v), n in sorted(named.items())
                     if (t, v) not in suppressed_now
                 ],
+                "shared_with": sorted(shared),
                 "suppressed": [
                     {"type": t, "value": v, "reason": suppressed_now[(t, v)]}
                     for (t, v) in sorted(named)
@@ -470,7 +479,13 @@ def list_networks(
                 "loss": {c: _money(a) for c, a in sorted(losses.items())},
                 "first_seen": min(row.received_on for row in rows).isoformat(),
                 "last_seen": last_seen.isoformat(),
-                "score": score(victims, losses, len(countries), last_seen, settings),
+                "score": score(
+                    victims,
+                    losses,
+                    len(set(countries) | {peer_country.get(p, p) for p in shared}),
+                    last_seen,
+                    settings,
+                ),
             }
         )
     result.sort(key=lambda n: (-n["score"], n["id"]))
