@@ -112,7 +112,7 @@ def request_match(ctx: NodeContext, actor_name: str | None, peer_code: str) -> s
         items = eligible(session, ctx.settings, peer)
         if not items:
             raise InvalidInput("this node holds no identifier to match (ingest complaints)")
-        secret, request = psi.start(items)
+        secret, requests = psi.start(items)
         path = _secret_path(ctx, match_id)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_secret(path, orjson.dumps(secret.as_dict()))
@@ -144,7 +144,7 @@ def request_match(ctx: NodeContext, actor_name: str | None, peer_code: str) -> s
             "to": peer.agency.code,
             "created_at": isoformat(utcnow()),
             "count": len(items),
-            "request": psi.encode(request),
+            "requests": [psi.encode(part) for part in requests],
         }
         return _signed(ctx, document)
 
@@ -173,14 +173,14 @@ def _respond(ctx: NodeContext, actor_name: str | None, text: str) -> str:
         actor = resolve_actor(session, actor_name)
         actor.require(*MATCHERS)
         document, peer = _verified(session, text, KINDS[0])
-        request = psi.decode(str(document.get("request", "")))
-        asked = psi.request_size(request)
+        requests = [psi.decode(part) for part in _strings(document.get("requests"))]
+        asked = psi.request_size(requests)
         match_id = _match_id(document)
         if session.get(LinkMatch, (match_id, "responder")) is not None:
             raise MatchInvalid(f"match {match_id} was answered already", match=str(match_id))
         _check_budget(session, ctx.settings, peer, asked)
         items = eligible(session, ctx.settings, peer)
-        answer = psi.respond(request, items)
+        answer = psi.respond(requests, items)
         session.add(
             LinkMatch(
                 id=match_id,
@@ -208,7 +208,7 @@ def _respond(ctx: NodeContext, actor_name: str | None, text: str) -> str:
             "to": peer.agency.code,
             "created_at": isoformat(utcnow()),
             "setup": psi.encode(answer.setup),
-            "response": psi.encode(answer.response),
+            "responses": [psi.encode(part) for part in answer.responses],
         }
         return _signed(ctx, reply)
 
@@ -236,7 +236,7 @@ def finish_match(ctx: NodeContext, actor_name: str | None, text: str) -> dict[st
             secret = psi.Secret.from_dict(orjson.loads(path.read_bytes()))
             answer = psi.Answer(
                 psi.decode(str(document.get("setup", ""))),
-                psi.decode(str(document.get("response", ""))),
+                [psi.decode(part) for part in _strings(document.get("responses"))],
             )
             shared_items = psi.finish(secret, answer)
         else:
@@ -365,6 +365,12 @@ def _match_id(document: dict[str, Any]) -> uuid.UUID:
         return uuid.UUID(str(document.get("match")))
     except ValueError:
         raise LinkInputError("the message has no valid match id") from None
+
+
+def _strings(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise LinkInputError("the message's parts are not a list of strings")
+    return value
 
 
 def _pairs(value: Any) -> list[tuple[str, str]]:

@@ -3,14 +3,17 @@
 ECDH-based PSI from OpenMined's maintained library (``openmined.psi``; no cryptography of our
 own): the **requester** blinds each of its identifiers with a secret key of its own; the
 **responder** blinds them again with its key and sends them back, with its own identifiers
-blinded once and packed into a compressed set (a Golomb-compressed set with a false-positive
-rate of 10⁻⁹ per query); the requester removes its blinding and looks its items up in that
-set. The requester learns which of *its* identifiers the responder holds; the responder
-learns only how many the requester asked about. Neither sees the other's other identifiers.
+blinded once (sent whole, sorted: no false positives); the requester removes its blinding
+and looks its items up in that set. The requester learns which of *its* identifiers the
+responder holds; the responder learns only how many the requester asked about. Neither sees
+the other's other identifiers.
 
-    secret, request = start(["phone-number:+919876543210", …])     # requester
-    answer = respond(request, ["upi-id:fraud.kyc@okaxis", …])       # responder
+    secret, requests = start(["phone-number:+919876543210", …])    # requester
+    answer = respond(requests, ["upi-id:fraud.kyc@okaxis", …])      # responder
     shared = finish(secret, answer)                                 # requester: the common ones
+
+Large sets are cut into chunks of :data:`CHUNK` identifiers, and each party spreads its
+elliptic-curve work over worker processes (one per core, up to four).
 
 A keyed hash of identifiers would not do: whoever holds the key hashes every Indian mobile
 number (a few billion) in hours and reads the other side's set. Here each blinding needs the
@@ -21,13 +24,17 @@ caps and audits the size of every request).
 from __future__ import annotations
 
 import base64
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 
 from comity.link.errors import LinkInputError
 
 FALSE_POSITIVE_RATE: Final = 1e-9
-"""Per query: the chance that an identifier the responder does not hold is reported shared."""
+"""Asked of the library when it builds a blinded set; the set is sent whole (``RAW``), which
+has no false positives."""
 
 MAX_MESSAGE_BYTES: Final = 512 << 20
 
@@ -55,10 +62,17 @@ class Secret:
 
 @dataclass(frozen=True)
 class Answer:
-    """The responder's reply: its blinded set and the requester's items blinded again."""
+    """The responder's reply: its blinded set, and each request chunk blinded again."""
 
     setup: bytes
-    response: bytes
+    responses: list[bytes]
+
+
+PARALLEL_MIN: Final = 20_000
+"""Sets smaller than this are done in one process (starting workers costs more)."""
+
+CHUNK: Final = 50_000
+"""Identifiers per request chunk: the unit of work spread over processes."""
 
 
 def _psi() -> Any:
@@ -67,47 +81,102 @@ def _psi() -> Any:
     return psi
 
 
-def start(items: list[str]) -> tuple[Secret, bytes]:
-    """The requester's first step: a fresh key, and the request to send (serialized)."""
+def _workers(count: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(workers, 1)
+    return min(os.cpu_count() or 1, 4) if count >= PARALLEL_MIN else 1
+
+
+def _map(function: Any, jobs: list[tuple[Any, ...]], workers: int) -> list[Any]:
+    """``function(*job)`` for every job, over ``workers`` processes (in order)."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [function(*job) for job in jobs]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        return list(pool.map(function, *zip(*jobs, strict=True)))
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)] or [[]]
+
+
+def start(items: list[str], workers: int | None = None) -> tuple[Secret, list[bytes]]:
+    """The requester's first step: a fresh key, and the request (in chunks) to send."""
     psi = _psi()
-    client = psi.client.CreateWithNewKey(True)
-    request = client.CreateRequest(items)
-    return Secret(bytes(client.GetPrivateKeyBytes()), list(items)), request.SerializeToString()
+    key = bytes(psi.client.CreateWithNewKey(True).GetPrivateKeyBytes())
+    jobs = [(key, chunk) for chunk in _chunks(list(items))]
+    requests = _map(_client_request, jobs, _workers(len(items), workers))
+    return Secret(key, list(items)), requests
 
 
-def request_size(request: bytes) -> int:
-    """How many identifiers a serialized request asks about (what the responder learns)."""
-    return len(_parse_request(request).encrypted_elements)
+def request_size(requests: list[bytes]) -> int:
+    """How many identifiers a request asks about (what the responder learns)."""
+    return sum(len(_parse_request(request).encrypted_elements) for request in requests)
 
 
-def respond(request: bytes, items: list[str]) -> Answer:
-    """The responder's step: its own items, blinded, and the request's, blinded again."""
+def respond(requests: list[bytes], items: list[str], workers: int | None = None) -> Answer:
+    """The responder's step: its own items, blinded, and every request chunk, blinded again.
+
+    The blinded set is sent whole (no false positives; 33 bytes per identifier), built in
+    chunks over the worker processes with one key.
+    """
     psi = _psi()
-    parsed = _parse_request(request)
-    server = psi.server.CreateWithNewKey(True)
-    setup = server.CreateSetupMessage(
-        FALSE_POSITIVE_RATE,
-        max(len(parsed.encrypted_elements), 1),
-        items,
-        psi.DataStructure.GCS,
-    )
-    response = server.ProcessRequest(parsed)
-    return Answer(setup.SerializeToString(), response.SerializeToString())
-
-
-def finish(secret: Secret, answer: Answer) -> list[str]:
-    """The requester's last step: which of its items the responder holds (in its order)."""
-    psi = _psi()
-    client = psi.client.CreateFromKey(secret.key, True)
+    for request in requests:
+        _parse_request(request)  # refuse damaged input before any work
+    key = bytes(psi.server.CreateWithNewKey(True).GetPrivateKeyBytes())
+    count = _workers(len(items) + request_size(requests), workers)
+    parts = _map(_server_blind, [(key, chunk) for chunk in _chunks(list(items))], count)
     setup = psi.ServerSetup()
-    response = psi.Response()
+    setup.raw.encrypted_elements.extend(sorted(e for part in parts for e in part))
+    responses = _map(_server_process, [(key, request) for request in requests], count)
+    return Answer(setup.SerializeToString(), responses)
+
+
+def finish(secret: Secret, answer: Answer, workers: int | None = None) -> list[str]:
+    """The requester's last step: which of its items the responder holds (in its order)."""
+    chunks = _chunks(secret.items)
+    if len(answer.responses) != len(chunks):
+        raise MatchMessageError(
+            f"the answer has {len(answer.responses)} parts for a request of {len(chunks)}"
+        )
+    jobs = [(secret.key, answer.setup, response) for response in answer.responses]
+    found = _map(_client_intersect, jobs, _workers(len(secret.items), workers))
+    shared: list[str] = []
+    for number, indexes in enumerate(found):
+        if isinstance(indexes, str):
+            raise MatchMessageError(f"the answer cannot be read: {indexes}")
+        offset = number * CHUNK
+        shared.extend(secret.items[offset + i] for i in sorted(indexes))
+    return shared
+
+
+def _client_request(key: bytes, items: list[str]) -> bytes:
+    client = _psi().client.CreateFromKey(key, True)
+    return bytes(client.CreateRequest(items).SerializeToString())
+
+
+def _server_blind(key: bytes, items: list[str]) -> list[bytes]:
+    psi = _psi()
+    server = psi.server.CreateFromKey(key, True)
+    setup = server.CreateSetupMessage(FALSE_POSITIVE_RATE, 1, items, psi.DataStructure.RAW)
+    return list(setup.raw.encrypted_elements)
+
+
+def _server_process(key: bytes, request: bytes) -> bytes:
+    server = _psi().server.CreateFromKey(key, True)
+    return bytes(server.ProcessRequest(_parse_request(request)).SerializeToString())
+
+
+def _client_intersect(key: bytes, setup_bytes: bytes, response_bytes: bytes) -> list[int] | str:
+    psi = _psi()
+    client = psi.client.CreateFromKey(key, True)
+    setup, response = psi.ServerSetup(), psi.Response()
     try:
-        setup.ParseFromString(answer.setup)
-        response.ParseFromString(answer.response)
-        indexes = client.GetIntersection(setup, response)
+        setup.ParseFromString(setup_bytes)
+        response.ParseFromString(response_bytes)
+        return list(client.GetIntersection(setup, response))
     except Exception as exc:  # the library raises plain errors on damaged input
-        raise MatchMessageError(f"the answer cannot be read: {exc}") from None
-    return [secret.items[i] for i in sorted(indexes)]
+        return str(exc)[:200]
 
 
 def _parse_request(data: bytes) -> Any:
