@@ -197,6 +197,23 @@ cbi operation status "$OP" executed
 cbi operation show "$OP"
 cbi operation stats
 
+step "21. What do the CBI's and the FBI's complaints share? A private match (PSI), through files"
+fbi link ingest "$ROOT/tests/data/complaints/corpus-us.jsonl" --country US
+cbi collection create complaints --json > /dev/null   # the agreement says who may match
+cbi share --collection complaints --peer FBI --read --max-tlp amber
+fbi collection create complaints --json > /dev/null
+fbi share --collection complaints --peer CBI --read --max-tlp amber
+fbi link match-request --peer CBI --out "$OUT/match-request.json"
+cbi link match-respond "$OUT/match-request.json" --out "$OUT/match-answer.json"
+fbi link match-finish "$OUT/match-answer.json" --out "$OUT/match-result.json"
+cbi link match-finish "$OUT/match-result.json"
+echo "the CBI's networks now show what the FBI also holds, and only that:"
+cbi link run > /dev/null
+cbi link networks --json | python3 -c 'import json,sys
+for n in json.load(sys.stdin)["networks"]:
+    if n["shared_with"]:
+        print(n["id"], "shared with", ",".join(n["shared_with"]), [i["value"] for i in n["identifiers"] if i["also_held_by"]])'
+
 step "Done"
 echo "Everything the demo produced is in $OUT:"
 ls -1 "$OUT"
