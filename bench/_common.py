@@ -44,6 +44,20 @@ def parse_args(description: str, default_repeat: int = 3) -> argparse.Namespace:
     return args
 
 
+def parse_sized_args(description: str, quick: int, full: int) -> argparse.Namespace:
+    """``--quick`` (``quick`` items), ``--count N`` (default ``full``), ``--repeat N`` (1).
+
+    ``args.count`` is the size to run.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help=f"{quick:,} items, one round")
+    parser.add_argument("--count", type=int, default=None, help=f"items (default {full:,})")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds (default 1)")
+    args = parser.parse_args()
+    args.count = args.count or (quick if args.quick else full)
+    return args
+
+
 def median(values: list[float]) -> float:
     """The median of ``values``."""
     return float(statistics.median(values))

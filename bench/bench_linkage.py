@@ -19,7 +19,6 @@ end to end and under 8 GB): the rate here is what that would need (16,667 compla
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -55,12 +54,8 @@ print(json.dumps(sorted(groups)))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--count", type=int, default=None)
-    parser.add_argument("--repeat", type=int, default=1)
-    args = parser.parse_args()
-    count = args.count or (2_000 if args.quick else 100_000)
+    args = c.parse_sized_args(__doc__ or NAME, quick=2_000, full=100_000)
+    count = args.count
     sys.path.insert(0, str(c.BENCH))
     import complaint_generator as gen
 

@@ -16,7 +16,6 @@ Reported: wall time, CPU seconds per party, bytes exchanged. Goal: under 4 minut
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import shutil
@@ -69,12 +68,8 @@ def _items(count: int, offset: int, rng: random.Random) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--count", type=int, default=None)
-    parser.add_argument("--repeat", type=int, default=1)
-    args = parser.parse_args()
-    count = args.count or (2_000 if args.quick else 1_000_000)
+    args = c.parse_sized_args(__doc__ or NAME, quick=2_000, full=1_000_000)
+    count = args.count
     data = c.OUT / f"psi-{count}"
     if not (data / "b.json").exists():
         data.mkdir(parents=True, exist_ok=True)

@@ -95,15 +95,8 @@ FIELDS: tuple[str, ...] = tuple(_FIELDS)
 LIST_FIELDS: tuple[str, ...] = tuple(_LIST_TYPES)
 """The multi-valued columns (``;``-separated in CSV, lists in JSON Lines and Parquet)."""
 
-FIELD_TYPES = {
-    "phones": "phone-number",
-    "emails": "email-addr",
-    "urls": "url",
-    "bank_accounts": "bank-account",
-    "upi_ids": "upi-id",
-    "crypto_wallets": "cryptocurrency-wallet",
-}
-"""The observable type of each multi-valued column."""
+FIELD_TYPES: dict[str, str] = dict(_LIST_TYPES)
+"""The observable type of each multi-valued column (``comity.link.rows.LIST_FIELDS``)."""
 
 FORMATS = ("csv", "jsonl", "parquet")
 _FIRST_LIST = FIELDS.index("phones")

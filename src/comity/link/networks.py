@@ -610,22 +610,12 @@ def _linking(
     session: Session, seqs: Iterable[int], suppressed: dict[Key, str]
 ) -> dict[Key, list[int]]:
     """The identifiers two or more of ``seqs`` share and that link (not suppressed)."""
-    named: dict[Key, list[int]] = defaultdict(list)
-    wanted = list(seqs)
-    for start in range(0, len(wanted), 500):
-        for seq, obs_type, value in session.execute(
-            select(
-                ComplaintIdentifier.complaint_seq,
-                ComplaintIdentifier.obs_type,
-                ComplaintIdentifier.value,
-            ).where(
-                ComplaintIdentifier.complaint_seq.in_(wanted[start : start + 500]),
-                ComplaintIdentifier.valid.is_(True),
-            )
-        ):
-            named[(obs_type, value)].append(seq)
+    named: dict[Key, set[int]] = defaultdict(set)
+    for seq, keys in _identifiers_of(session, seqs).items():
+        for key in keys:
+            named[key].add(seq)
     return {
-        key: sorted(set(members))
+        key: sorted(members)
         for key, members in named.items()
-        if len(set(members)) > 1 and key not in suppressed
+        if len(members) > 1 and key not in suppressed
     }
