@@ -7,6 +7,7 @@ separate ``comity`` process with its own home and database.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from comity.federation.services import get_peer
 from comity.identity.models import AuditEvent
 from comity.link.match import eligible
 from tests.conftest import CliNode
+from tests.taxii.test_pull import Servers
+from tests.web.conftest import free_port
 
 CORPUS = Path(__file__).parents[1] / "data" / "complaints"
 
@@ -49,15 +52,38 @@ def _audit(node: CliNode, action: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
+def servers() -> Iterator[Servers]:
+    started = Servers()
+    yield started
+    started.stop_all()
+
+
+PORT: dict[str, int] = {}
+
+
+@pytest.fixture
 def pair(cli_node_factory: Any, tmp_path: Path) -> tuple[CliNode, CliNode]:
+    """The CBI's node and the FBI's, peers of each other; the FBI holds credentials for the
+    CBI's API (``PORT["cbi"]``, where a test may serve it)."""
     cbi: CliNode = cli_node_factory("cbi")
     fbi: CliNode = cli_node_factory("fbi")
     cbi.run("init", "--agency", "CBI", "--agency-code", "CBI", "--country", "IN", check=True)
     fbi.run("init", "--agency", "FBI", "--agency-code", "FBI", "--country", "US", check=True)
     cbi.run("node", "export", "--out", str(tmp_path / "cbi.json"), check=True)
     fbi.run("node", "export", "--out", str(tmp_path / "fbi.json"), check=True)
-    cbi.run("peer", "add", "--descriptor", str(tmp_path / "fbi.json"), check=True)
-    fbi.run("peer", "add", "--descriptor", str(tmp_path / "cbi.json"), check=True)
+    given = cbi.run("peer", "add", "--descriptor", str(tmp_path / "fbi.json"), "--json", check=True)
+    (tmp_path / "given.json").write_text(given.out)
+    PORT["cbi"] = free_port()
+    fbi.run(
+        "peer",
+        "add",
+        "--descriptor",
+        str(tmp_path / "cbi.json"),
+        "--url",
+        f"http://127.0.0.1:{PORT['cbi']}",
+        check=True,
+    )
+    fbi.run("peer", "credentials", "CBI", "--from", str(tmp_path / "given.json"), check=True)
     cbi.run("link", "ingest", str(CORPUS / "corpus-in.csv"), "--country", "IN", check=True)
     fbi.run("link", "ingest", str(CORPUS / "corpus-us.jsonl"), "--country", "US", check=True)
     return cbi, fbi
@@ -160,3 +186,19 @@ def test_altered_misaddressed_and_oversized_messages_are_refused(
     (tmp_path / "damaged.json").write_text(json.dumps(damaged))
     broken = fbi.run("link", "match-finish", str(tmp_path / "damaged.json"), "--out", "c")
     assert broken.code == 1 and "altered" in broken.err
+
+
+def test_the_same_match_over_the_network(pair: tuple[CliNode, CliNode], servers: Servers) -> None:
+    cbi, fbi = pair
+    _agree(cbi, "FBI")
+    _agree(fbi, "CBI")
+    servers.start(cbi, PORT["cbi"])
+    found = fbi.run("link", "match", "--peer", "CBI", "--json", check=True).json()
+    expected = _eligible(fbi, "CBI") & _eligible(cbi, "FBI")
+    assert {(i["type"], i["value"]) for i in found["shared"]} == {
+        tuple(item.split("\t", 1)) for item in expected
+    }
+    (recorded,) = _audit(cbi, "link.match.responder-finish")
+    assert recorded["shared"] == len(expected)
+    down = fbi.run("link", "match", "--peer", "CBI", "--url", f"http://127.0.0.1:{free_port()}")
+    assert down.code == 3 and "cannot reach" in down.err

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from comity.core.errors import InvalidInput
 from comity.link.ingest import IngestOptions, ingest_file
+from comity.link.match import finish_match, respond_match
 from comity.link.networks import explain, list_networks, run_linkage
 from comity.web.auth import ActorDep, StandaloneActorDep
 from comity.web.deps import CtxDep, SessionDep
@@ -100,3 +101,37 @@ def explain_network(
 ) -> dict[str, Any]:
     """The identifiers linking a network's complaints, or the chain between two of them."""
     return explain(session, actor, network, source, target)
+
+
+MAX_MATCH_MESSAGE = 1 << 30
+
+
+async def _message(request: Request) -> str:
+    size = 0
+    chunks: list[bytes] = []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_MATCH_MESSAGE:
+            raise InvalidInput("a match message larger than 1 GiB")
+        chunks.append(chunk)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("a match message is UTF-8 JSON") from None
+
+
+@router.post("/match/answer", dependencies=[Depends(allow_large_body)])
+async def answer_match(request: Request, ctx: CtxDep, actor: StandaloneActorDep) -> Response:
+    """A peer's match request in, the signed answer out (the peer's service account)."""
+    text = await _message(request)
+    username = actor.username
+    answer = await anyio.to_thread.run_sync(lambda: respond_match(ctx, username, text))
+    return Response(answer, media_type="application/json")
+
+
+@router.post("/match/result", dependencies=[Depends(allow_large_body)])
+async def match_result(request: Request, ctx: CtxDep, actor: StandaloneActorDep) -> dict[str, Any]:
+    """The requester's signed result: checked against what this node offered, recorded."""
+    text = await _message(request)
+    username = actor.username
+    return await anyio.to_thread.run_sync(lambda: finish_match(ctx, username, text))

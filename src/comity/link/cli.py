@@ -289,3 +289,24 @@ def _human_match(result: dict[str, Any]) -> None:
         console.print(f"  {item['type']} {item['value']}", highlight=False, markup=False)
     if "result_file" in result:
         console.print(f"result for the peer: {result['result_file']}", highlight=False)
+
+
+@link_app.command("match")
+def match_cmd(
+    ctx: typer.Context,
+    peer: str = typer.Option(..., "--peer", help="The peer to match with (agency code)."),
+    url: str = typer.Option(None, "--url", help="The peer's URL (default: as registered)."),
+    ca_file: Path = typer.Option(
+        None, "--ca-file", help="CA bundle for the peer's certificate (HTTPS)."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """A private match with a peer over its API: what both hold, recorded on both sides."""
+    from comity.link.match import match_over_network
+
+    st = state(ctx)
+    actor = current_actor(st)
+    result = match_over_network(
+        st.ctx, actor.username, peer, url=url, verify=str(ca_file) if ca_file else True
+    )
+    emit(result, as_json, _human_match)

@@ -44,6 +44,7 @@ from comity.core.timeutil import isoformat, utcnow
 from comity.federation.models import Peer
 from comity.federation.services import get_peer, trusted_signing_keys
 from comity.identity import audit
+from comity.identity.models import PEER_ROLE
 from comity.identity.services import resolve_actor
 from comity.intel.tlp import RANK, parse_level
 from comity.link import psi
@@ -168,11 +169,24 @@ def respond_match(ctx: NodeContext, actor_name: str | None, text: str) -> str:
         raise
 
 
+def _may_act(actor: Any, peer: Peer) -> None:
+    """A person of this node with a matching role, or the sending peer's own service account
+    (a match over the network: ``POST /api/v1/link/match/...``)."""
+    if actor.user.has_role(PEER_ROLE):
+        if actor.agency.code != peer.agency.code:
+            raise PermissionDenied(
+                f"peer {actor.agency.code} may not act for {peer.agency.code}",
+                peer=actor.agency.code,
+            )
+        return
+    actor.require(*MATCHERS)
+
+
 def _respond(ctx: NodeContext, actor_name: str | None, text: str) -> str:
     with ctx.transaction() as session:
         actor = resolve_actor(session, actor_name)
-        actor.require(*MATCHERS)
         document, peer = _verified(session, text, KINDS[0])
+        _may_act(actor, peer)
         requests = [psi.decode(part) for part in _strings(document.get("requests"))]
         asked = psi.request_size(requests)
         match_id = _match_id(document)
@@ -220,8 +234,11 @@ def finish_match(ctx: NodeContext, actor_name: str | None, text: str) -> dict[st
     kind = message_kind(text)
     with ctx.transaction() as session:
         actor = resolve_actor(session, actor_name)
-        actor.require(*MATCHERS)
         document, peer = _verified(session, text, kind)
+        if kind == KINDS[1]:
+            actor.require(*MATCHERS)  # the requester's own people finish with an answer
+        else:
+            _may_act(actor, peer)
         match_id = _match_id(document)
         role = "requester" if kind == KINDS[1] else "responder"
         record = session.get(LinkMatch, (match_id, role))
@@ -395,3 +412,31 @@ def _own_code(session: Session) -> str:
 
 def _secret_path(ctx: NodeContext, match_id: uuid.UUID) -> Path:
     return ctx.settings.home / "keys" / SECRETS_DIR / f"{match_id}.json"
+
+
+def match_over_network(
+    ctx: NodeContext,
+    actor_name: str | None,
+    peer_code: str,
+    *,
+    url: str | None = None,
+    verify: bool | str = True,
+) -> dict[str, Any]:
+    """The whole match with a peer over its API, with this node's credentials for it: the
+    request, the peer's answer, the result sent back. Returns what :func:`finish_match` does."""
+    from comity.federation.outgoing import load_credentials
+    from comity.link.peer_client import MatchClient
+
+    with ctx.transaction() as session:
+        peer = get_peer(session, peer_code)
+        code, base = peer.agency.code, url or peer.url
+    if not base:
+        raise InvalidInput(f"peer {code} has no URL: give --url", peer=code)
+    credentials = load_credentials(ctx.settings, code)
+    request = request_match(ctx, actor_name, code)
+    with MatchClient(base, credentials, verify=verify) as client:
+        answer = client.post("api/v1/link/match/answer", request)
+        result = finish_match(ctx, actor_name, answer)
+        document = result.pop("document")
+        client.post("api/v1/link/match/result", document)
+    return result
