@@ -44,7 +44,7 @@ def test_any_lines_of_json_lines_are_read_or_reported(lines: list[bytes]) -> Non
     data = b"\n".join(line.replace(b"\n", b" ") for line in lines)
     rows = _read("jsonl", data)
     for row in rows:
-        assert 1 <= row.line <= max(len(lines), 1)
+        assert row.line >= 1 and row.line <= max(len(lines), 1)
         if isinstance(row, RawRow):
             assert isinstance(row.values, dict)
 
