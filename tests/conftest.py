@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +37,11 @@ PG_URL = os.environ.get(
 REQUIRE_PG = os.environ.get("COMITY_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgresql"]
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# Hypothesis's per-example deadline is a timing assertion, and tests never assert timing: a
+# first example that imports a library on a loaded machine must not fail the suite.
+hypothesis_settings.register_profile("comity", deadline=None)
+hypothesis_settings.load_profile("comity")
 
 
 def _pg_available() -> str | None:

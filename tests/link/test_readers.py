@@ -49,6 +49,7 @@ def test_any_lines_of_json_lines_are_read_or_reported(lines: list[bytes]) -> Non
             assert isinstance(row.values, dict)
 
 
+@settings(deadline=None)  # the first example imports pyarrow
 @given(st.binary(max_size=200))
 def test_any_bytes_as_parquet_are_refused_or_reported(data: bytes) -> None:
     for row in _read("parquet", data):
