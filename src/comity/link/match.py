@@ -12,11 +12,13 @@ identifiers the responder holds, the responder how many were asked — then the 
 sends the shared identifiers back, signed, and the responder checks each is one it holds
 before recording it. Both sides end with the same list and nothing else.
 
-**What enters.** Only identifiers the peer may learn this node holds: valid identifiers of the
-node's complaints that are evidence (:mod:`comity.link.evidence`; helplines and brands stay
-out), and only when a sharing agreement lets the peer read the collection named
-``complaints`` at a TLP that reaches ``link_match_tlp`` (AMBER by default; RED never). No
-agreement, no match: the command says so.
+**What enters.** Only identifiers the peer may learn this node holds, and that are evidence
+(:mod:`comity.link.evidence`; helplines and brands stay out): the valid identifiers of the
+node's complaints, when a sharing agreement lets the peer read the collection named
+``complaints`` at a TLP that reaches ``link_match_tlp`` (AMBER by default; RED never); and the
+identifiers of the intelligence in every other collection shared with the peer, each as the
+one TLP policy allows (:func:`comity.intel.policy.refusal`: RED never, nothing above the
+agreement, a third peer's AMBER never). No agreement, no match: the command says so.
 
 **What a peer may ask.** At most ``link_match_max_request`` identifiers at a time and
 ``link_match_daily_budget`` in any 24 hours, so the responder cannot be used to test every
@@ -71,9 +73,36 @@ class MatchRefused(PermissionDenied):
 
 
 def eligible(session: Session, settings: Settings, peer: Peer) -> list[str]:
-    """The identifiers ``peer`` may learn this node holds, as PSI items (``type\\tvalue``)."""
-    from comity.intel.models import Collection, SharingAgreement
+    """The identifiers ``peer`` may learn this node holds, as PSI items (``type\tvalue``).
+
+    The node's complaints, under an agreement on the ``complaints`` collection reaching
+    ``link_match_tlp``; and the identifiers of every other collection shared with the peer,
+    each only if :func:`comity.intel.policy.refusal` lets it go to the peer (RED never; above
+    the agreement's TLP never; a third peer's AMBER never). Warning-listed values never.
+    """
     from comity.intel.warninglists import for_settings
+
+    refused = _complaints_refusal(session, settings, peer)
+    keys = _intel_keys(session, peer)
+    if refused is not None and keys is None:
+        raise MatchRefused(refused, peer=peer.agency.code)
+    found = set(keys or ())
+    if refused is None:
+        found.update(
+            (str(t), str(v))
+            for t, v in session.execute(
+                select(ComplaintIdentifier.obs_type, ComplaintIdentifier.value)
+                .where(ComplaintIdentifier.valid.is_(True))
+                .distinct()
+            )
+        )
+    not_evidence = evidence_rule(for_settings(settings))
+    return sorted(f"{t}{_SEPARATOR}{v}" for t, v in found if not_evidence(t, v) is None)
+
+
+def _complaints_refusal(session: Session, settings: Settings, peer: Peer) -> str | None:
+    """Why the node's complaints may not enter a match with ``peer`` (``None``: they may)."""
+    from comity.intel.models import Collection, SharingAgreement
 
     level = parse_level(settings.link_match_tlp)
     agreement = session.scalars(
@@ -82,25 +111,50 @@ def eligible(session: Session, settings: Settings, peer: Peer) -> list[str]:
         .where(Collection.name == COLLECTION, SharingAgreement.peer_id == peer.id)
     ).first()
     if level == "red" or agreement is None or not agreement.can_read:
-        raise MatchRefused(
+        return (
             f"no agreement lets {peer.agency.code} match against this node's complaints: "
             f"share the '{COLLECTION}' collection with it (comity share --collection "
-            f"{COLLECTION} --peer {peer.agency.code} --read --max-tlp {level})",
-            peer=peer.agency.code,
+            f"{COLLECTION} --peer {peer.agency.code} --read --max-tlp {level})"
         )
     if RANK[level] > RANK[agreement.max_tlp]:
-        raise MatchRefused(
+        return (
             f"the agreement with {peer.agency.code} reaches TLP:{agreement.max_tlp.upper()}; "
-            f"matches are TLP:{level.upper()} (link_match_tlp)",
-            peer=peer.agency.code,
+            f"matches are TLP:{level.upper()} (link_match_tlp)"
         )
-    not_evidence = evidence_rule(for_settings(settings))
-    keys = session.execute(
-        select(ComplaintIdentifier.obs_type, ComplaintIdentifier.value)
-        .where(ComplaintIdentifier.valid.is_(True))
-        .distinct()
+    return None
+
+
+def _intel_keys(session: Session, peer: Peer) -> set[tuple[str, str]] | None:
+    """The identifiers of the intelligence shared with ``peer`` that it may receive; ``None``
+    when no collection besides ``complaints`` is shared with it."""
+    from comity.intel.models import Collection, ObservableRef, SharingAgreement
+    from comity.intel.policy import Recipient, refusal
+
+    agreements = session.execute(
+        select(SharingAgreement.collection_id, SharingAgreement.max_tlp)
+        .join(Collection, Collection.id == SharingAgreement.collection_id)
+        .where(
+            SharingAgreement.peer_id == peer.id,
+            SharingAgreement.can_read.is_(True),
+            Collection.name != COLLECTION,
+        )
     ).all()
-    return sorted(f"{t}{_SEPARATOR}{v}" for t, v in keys if not_evidence(str(t), str(v)) is None)
+    if not agreements:
+        return None
+    found: set[tuple[str, str]] = set()
+    for collection_id, max_tlp in agreements:
+        recipient = Recipient.peer(peer.id, peer.agency.code, str(max_tlp))
+        for obs_type, value, tlp, origin in session.execute(
+            select(
+                ObservableRef.obs_type,
+                ObservableRef.value,
+                ObservableRef.tlp,
+                ObservableRef.origin_peer_id,
+            ).where(ObservableRef.kind == "intel", ObservableRef.collection_id == collection_id)
+        ):
+            if refusal(str(tlp or "red"), origin, recipient) is None:
+                found.add((str(obs_type), str(value)))
+    return found
 
 
 def request_match(ctx: NodeContext, actor_name: str | None, peer_code: str) -> str:
