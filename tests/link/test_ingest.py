@@ -361,6 +361,10 @@ def test_files_no_row_of_which_can_be_good_are_refused(node: Node, tmp_path: Pat
     )
     with pytest.raises(LinkInputError, match="give --country"):
         ingest(node, no_country)
+    with pytest.raises(LinkInputError, match="no reader for the format 'xlsx'"):
+        ingest(node, no_country, format="xlsx")
+    with node.ctx.transaction() as session:  # a refused file leaves no ingest behind
+        assert session.scalars(select(ComplaintIngest)).all() == []
     assert ingest(node, no_country, country="IN")["ingested"] == 1
     with pytest.raises(LinkInputError, match="extension"):
         ingest(node, tmp_path / "x.xlsx")

@@ -78,6 +78,8 @@ class _Run:
     """Counts of one run."""
 
     record: ComplaintIngest
+    batches: int = 0
+    """Batches stored by this run."""
     ingested: int = 0
     unchanged: int = 0
     rejected_total: int = 0
@@ -105,9 +107,7 @@ def ingest_file(
 ) -> dict[str, Any]:
     """Ingest the complaints of ``path``; return the run's summary (see the module)."""
     name = options.name or path.name
-    fmt = options.format or readers.format_for(name)
-    if fmt not in readers.formats():
-        readers.format_for(f"x.{fmt}")  # raises, naming the known formats
+    fmt = readers.check_format(options.format or readers.format_for(name))
     country = check_country(options.country) if options.country else None
     mapping = (options.mapping or Mapping.default()).with_date_format(options.date_format)
     digest = _sha256(path)
@@ -122,6 +122,49 @@ def ingest_file(
         run.rejected_total = record.rejected
         run.rejected = list((record.details or {}).get("rejected", []))
         run.warnings = list((record.details or {}).get("warnings", []))
+    try:
+        _read_and_store(ctx, path, fmt, mapping, country, run, ingest_id, resume_after, progress)
+    except LinkInputError:
+        if not resume_after and not run.batches:
+            _forget(ctx, ingest_id)  # refused as a whole: no trace of a run that stored nothing
+        raise
+    with ctx.transaction() as session:
+        actor = resolve_actor(session, actor_name)
+        stored = session.get_one(ComplaintIngest, ingest_id)
+        stored.status = "complete"
+        stored.updated_at = utcnow()
+        summary = _summary(stored, run, resume_after)
+        audit.record(
+            session,
+            actor.username,
+            "link.ingest",
+            "complaint-file",
+            str(ingest_id),
+            details={
+                "file": name,
+                "sha256": digest,
+                "format": fmt,
+                "ingested": run.ingested,
+                "unchanged": run.unchanged,
+                "rejected": run.rejected_total,
+                "resumed_after_line": resume_after or None,
+            },
+        )
+    return summary
+
+
+def _read_and_store(
+    ctx: NodeContext,
+    path: Path,
+    fmt: str,
+    mapping: Mapping,
+    country: str | None,
+    run: _Run,
+    ingest_id: Any,
+    resume_after: int,
+    progress: Progress | None,
+) -> None:
+    """Read the file, check its rows, and store them a batch per transaction."""
     row_options = RowOptions(country=country)
     with path.open("rb") as stream, paused_collection():
         rows = readers.read_rows(fmt, stream)
@@ -148,29 +191,14 @@ def ingest_file(
                 checked.append((row.line, result))
             if last_line > resume_after or checked:
                 _store_batch(ctx, ingest_id, checked, run, last_line)
+                run.batches += 1
+
+
+def _forget(ctx: NodeContext, ingest_id: Any) -> None:
     with ctx.transaction() as session:
-        actor = resolve_actor(session, actor_name)
-        stored = session.get_one(ComplaintIngest, ingest_id)
-        stored.status = "complete"
-        stored.updated_at = utcnow()
-        summary = _summary(stored, run, resume_after)
-        audit.record(
-            session,
-            actor.username,
-            "link.ingest",
-            "complaint-file",
-            str(ingest_id),
-            details={
-                "file": name,
-                "sha256": digest,
-                "format": fmt,
-                "ingested": run.ingested,
-                "unchanged": run.unchanged,
-                "rejected": run.rejected_total,
-                "resumed_after_line": resume_after or None,
-            },
-        )
-    return summary
+        record = session.get(ComplaintIngest, ingest_id)
+        if record is not None:
+            session.delete(record)
 
 
 def _sha256(path: Path) -> str:

@@ -97,14 +97,18 @@ def format_for(filename: str) -> str:
     )
 
 
-def read_rows(fmt: str, stream: IO[bytes]) -> Rows:
-    """The records of ``stream`` read as ``fmt``."""
-    registered = _READERS.get(fmt)
-    if registered is None:
+def check_format(fmt: str) -> str:
+    """``fmt`` if a reader is registered for it (``LinkInputError`` naming the known ones)."""
+    if fmt not in _READERS:
         raise LinkInputError(
             f"no reader for the format {fmt!r} (known: {', '.join(_READERS)})", format=fmt
         )
-    return registered.read(stream)
+    return fmt
+
+
+def read_rows(fmt: str, stream: IO[bytes]) -> Rows:
+    """The records of ``stream`` read as ``fmt``."""
+    return _READERS[check_format(fmt)].read(stream)
 
 
 def _too_long(values: dict[str, Any]) -> str | None:
