@@ -75,10 +75,32 @@ class Settings(BaseSettings):
         description="linkage: an identifier whose complaints fall in this many otherwise "
         "unrelated groups is a hub and links nothing",
     )
+    link_engine: str = Field(
+        default="memory",
+        description="linkage: the engine of a full run — memory (up to a few million "
+        "identifiers), duckdb (one machine, tens of millions), spark (a cluster)",
+    )
+    link_engine_memory: str = Field(
+        default="4GB",
+        pattern=r"^[0-9]+(\.[0-9]+)?\s*[KMGT]i?B?$",
+        description="linkage: the memory the duckdb engine (or the Spark driver) may use "
+        "before spilling to disk, such as 4GB",
+    )
+    link_spark_master: str = Field(
+        default="local[*]",
+        description="linkage: the Spark master of the spark engine (local[*]: this machine)",
+    )
     link_exchange_rates: dict[str, Decimal] = Field(
         default_factory=lambda: {"USD": Decimal(1)},
         description="linkage: US dollars per unit of each currency, for the loss term of a "
         "network's score (currencies without a rate are shown but not scored)",
+    )
+
+    link_ingest_workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="linkage: processes that check complaint rows during an ingest (default: "
+        "one per core; 1: checked in the ingest's own process, without a pool)",
     )
 
     link_match_tlp: str = Field(

@@ -69,11 +69,14 @@ async def ingest_complaints(
 
 @router.post("/run")
 async def link_complaints(
-    ctx: CtxDep, actor: StandaloneActorDep, full: bool = False
+    ctx: CtxDep, actor: StandaloneActorDep, full: bool = False, engine: str | None = None
 ) -> dict[str, Any]:
-    """Link the complaints into networks (incremental unless ``full``)."""
+    """Link the complaints into networks (incremental unless ``full``; a full run with
+    ``engine``, default the node's ``link_engine``)."""
     username = actor.username
-    return await anyio.to_thread.run_sync(lambda: run_linkage(ctx, username, full=full))
+    return await anyio.to_thread.run_sync(
+        lambda: run_linkage(ctx, username, full=full, engine=engine)
+    )
 
 
 @router.get("/networks")

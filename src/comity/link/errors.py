@@ -11,7 +11,7 @@ carries data::
 
 from __future__ import annotations
 
-from comity.core.errors import ComityError, InvalidInput
+from comity.core.errors import ComityError, InvalidInput, ServiceUnavailable
 
 
 class LinkError(ComityError):
@@ -29,3 +29,20 @@ class MappingError(LinkInputError):
 
 class DuplicateReader(LinkError):
     """A second reader was registered under a format that has one (a programming error)."""
+
+
+class DuplicateEngine(LinkError):
+    """A second linkage engine was registered under a name that has one (a programming error)."""
+
+
+class UnknownEngine(LinkInputError):
+    """No linkage engine has the name asked for (``data["engine"]``, ``data["known"]``)."""
+
+
+class EngineUnavailable(LinkError, ServiceUnavailable):
+    """A linkage engine that cannot run here (``data["engine"]``; the reason: Spark without
+    Java, a missing optional package…) — exit 3, HTTP 503."""
+
+
+class EngineFailed(LinkError):
+    """A linkage engine stopped without an answer (``data["engine"]``, ``data["reason"]``)."""

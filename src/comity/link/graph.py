@@ -145,11 +145,7 @@ def link(
     for key in candidates:
         groups = {sets.find(seq) for seq in shared[key] if sets.size(seq) > 1}
         if len(groups) >= hubs.min_groups:
-            result.suppressed[key] = (
-                f"named in {len(shared[key])} complaints of {len(groups)} otherwise unrelated "
-                f"groups (a hub: at least {hubs.min_complaints} complaints in at least "
-                f"{hubs.min_groups} groups)"
-            )
+            result.suppressed[key] = hub_reason(len(shared[key]), len(groups), hubs)
         else:
             evidence.append(key)
     for key in candidates:
@@ -160,6 +156,14 @@ def link(
         (sorted(group) for group in sets.groups() if len(group) > 1), key=lambda g: g[0]
     )
     return result
+
+
+def hub_reason(complaints: int, groups: int, hubs: HubPolicy) -> str:
+    """Why an identifier named in ``complaints`` complaints of ``groups`` groups is a hub."""
+    return (
+        f"named in {complaints} complaints of {groups} otherwise unrelated groups (a hub: at "
+        f"least {hubs.min_complaints} complaints in at least {hubs.min_groups} groups)"
+    )
 
 
 def _join(sets: UnionFind[int], seqs: Sequence[int]) -> None:

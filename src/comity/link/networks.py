@@ -33,6 +33,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
@@ -43,6 +45,7 @@ from comity.core.timeutil import utcnow
 from comity.db.bulk import insert_many
 from comity.identity import audit
 from comity.identity.services import Actor, resolve_actor
+from comity.link.engines import OCCURRENCE_SCHEMA, get_engine, scratch_dir
 from comity.link.evidence import evidence_rule
 from comity.link.graph import HubPolicy, Key, Linkage, chain, link
 from comity.link.models import (
@@ -56,9 +59,13 @@ from comity.link.models import (
 
 READERS: Final = ("administrator", "supervisor", "analyst", "investigator")
 HALF_LIFE_DAYS: Final = 90
+OCCURRENCE_BATCH: Final = 200_000
+"""Identifier occurrences read from the database at a time for an engine's input."""
 
 
-def run_linkage(ctx: NodeContext, actor_name: str | None, *, full: bool = False) -> dict[str, Any]:
+def run_linkage(
+    ctx: NodeContext, actor_name: str | None, *, full: bool = False, engine: str | None = None
+) -> dict[str, Any]:
     """Link the complaints held into networks, keeping their ids; return a summary.
 
     After a first run, a run is **incremental**: it reads the complaints added since the last
@@ -67,6 +74,10 @@ def run_linkage(ctx: NodeContext, actor_name: str | None, *, full: bool = False)
     when the warning lists or the hub thresholds changed since the last run, or when a new
     complaint names an identifier busy enough to need a hub decision (see
     :mod:`comity.link.graph`); the summary's ``mode`` and ``why_full`` say which.
+
+    A full run links with ``engine`` (default: the ``link_engine`` setting; see
+    :mod:`comity.link.engines`); every engine gives the same networks. An incremental run
+    reads little and links in memory.
     """
     from comity.intel.warninglists import for_settings
 
@@ -89,14 +100,7 @@ def run_linkage(ctx: NodeContext, actor_name: str | None, *, full: bool = False)
             else:
                 scope, linkage, suppressed = incremental
         if why_full is not None:
-            occurrences = session.execute(
-                select(
-                    ComplaintIdentifier.complaint_seq,
-                    ComplaintIdentifier.obs_type,
-                    ComplaintIdentifier.value,
-                ).where(ComplaintIdentifier.valid.is_(True))
-            ).all()
-            linkage = link(((int(s), str(t), str(v)) for s, t, v in occurrences), listed, hubs)
+            linkage = _link_all(ctx, session, engine or ctx.settings.link_engine, listed, hubs)
             suppressed = linkage.suppressed
         complaints = session.scalar(select(func.count()).select_from(Complaint)) or 0
         record = LinkRun(
@@ -139,6 +143,7 @@ def run_linkage(ctx: NodeContext, actor_name: str | None, *, full: bool = False)
         "run": str(record.id),
         "mode": "full" if why_full else "incremental",
         "why_full": why_full,
+        "engine": (engine or ctx.settings.link_engine) if why_full else "memory",
         "complaints": complaints,
         "read": complaints if scope is None else len(scope),
         "linked": linked,
@@ -220,6 +225,46 @@ def _incremental(
     no_hubs = HubPolicy(min_complaints=len(scope) + 2, min_groups=hubs.min_groups)
     linkage = link(occurrences, lambda _t, _v: None, no_hubs)
     return scope, linkage, suppressed
+
+
+def _link_all(
+    ctx: NodeContext,
+    session: Session,
+    engine_name: str,
+    listed: Callable[[str, str], str | None],
+    hubs: HubPolicy,
+) -> Linkage:
+    """Link every complaint held, with the engine named ``engine_name``."""
+    occurrences = (
+        select(
+            ComplaintIdentifier.complaint_seq,
+            ComplaintIdentifier.obs_type,
+            ComplaintIdentifier.value,
+        )
+        .where(ComplaintIdentifier.valid.is_(True))
+        .execution_options(yield_per=OCCURRENCE_BATCH)
+    )
+    if engine_name == "memory":
+        rows = session.execute(occurrences)
+        return link(((int(s), str(t), str(v)) for s, t, v in rows), listed, hubs)
+    engine = get_engine(engine_name, ctx.settings)
+    with scratch_dir(ctx.settings) as workdir:
+        source = workdir / "occurrences.parquet"
+        with pq.ParquetWriter(source, OCCURRENCE_SCHEMA) as writer:
+            for part in session.execute(occurrences).partitions():
+                seqs, types, values = zip(*part, strict=True)
+                writer.write_table(
+                    pa.table(
+                        [
+                            pa.array(seqs, pa.int64()),
+                            pa.array(types, pa.string()),
+                            pa.array(values, pa.string()),
+                        ],
+                        schema=OCCURRENCE_SCHEMA,
+                    )
+                )
+        partition = engine.link(source, listed, hubs, workdir)
+    return Linkage(groups=partition.groups(), suppressed=partition.suppressed)
 
 
 def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
