@@ -88,6 +88,11 @@ def _human_ingest(result: dict[str, Any]) -> None:
 def run_cmd(
     ctx: typer.Context,
     full: bool = typer.Option(False, "--full", help="Link every complaint again."),
+    engine: str | None = typer.Option(
+        None,
+        "--engine",
+        help="Engine of a full run: memory, duckdb or spark (default: the link_engine setting).",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Link complaints into networks (only what changed since the last run, unless --full);
@@ -96,12 +101,14 @@ def run_cmd(
 
     st = state(ctx)
     actor = current_actor(st)
-    result = run_linkage(st.ctx, actor.username, full=full)
+    result = run_linkage(st.ctx, actor.username, full=full, engine=engine)
     emit(result, as_json, _human_run)
 
 
 def _human_run(result: dict[str, Any]) -> None:
     mode = result["mode"] + (f" ({result['why_full']})" if result["why_full"] else "")
+    if result["mode"] == "full":
+        mode += f", engine {result['engine']}"
     console.print(f"{mode} run: read {result['read']} complaints", highlight=False)
     console.print(
         f"{result['complaints']} complaints, {result['linked']} linked in "
