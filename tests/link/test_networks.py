@@ -275,6 +275,29 @@ def test_losses_victims_countries_and_ranking(node: Node, tmp_path: Path) -> Non
     assert reads and reads[-1].details["networks"] == 2
 
 
+def test_networks_come_in_pages_of_the_ranking(node: Node, tmp_path: Path) -> None:
+    rows = [
+        complaint(f"P{i}-{j}", phones=f"+91 98765 2{i:04d}", loss_amount=str(10**i), currency="USD")
+        for i in range(5)
+        for j in range(2)
+    ]
+    ingest(node, write(tmp_path / "p.csv", rows))
+    run_linkage(node.ctx, None)
+    with node.ctx.transaction() as session:
+        whole = list_networks(session, node.actor(), node.ctx.settings)
+        pages = [
+            list_networks(session, node.actor(), node.ctx.settings, limit=2, offset=offset)
+            for offset in (0, 2, 4)
+        ]
+        with pytest.raises(InvalidInput):
+            list_networks(session, node.actor(), node.ctx.settings, limit=0)
+    assert whole["total"] == 5 and len(whole["networks"]) == 5
+    assert [n["complaints"][0] for n in whole["networks"]] == [f"P{i}-0" for i in range(4, -1, -1)]
+    assert [n for page in pages for n in page["networks"]] == whole["networks"]
+    assert [len(page["networks"]) for page in pages] == [2, 2, 1]
+    assert {page["total"] for page in pages} == {5}
+
+
 def test_explain_refuses_what_it_cannot_explain(node: Node, tmp_path: Path) -> None:
     ingest(
         node,

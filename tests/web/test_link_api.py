@@ -34,7 +34,7 @@ def test_ingest_link_list_and_explain(live: LiveServer) -> None:
         assert (again["ingested"], again["unchanged"]) == (0, 3)
         run = client.post("/api/v1/link/run")
         assert run.status_code == 200, run.text
-        listing = client.get("/api/v1/link/networks").json()["networks"]
+        listing = client.get("/api/v1/link/networks", params={"limit": 10_000}).json()["networks"]
         (mine,) = [n for n in listing if f"A-{tag}" in n["complaints"]]
         assert mine["complaints"] == [f"A-{tag}", f"B-{tag}", f"C-{tag}"]
         assert mine["loss"] == {"INR": "1250.50"}
@@ -61,6 +61,7 @@ def test_bad_requests_are_problem_documents(live: LiveServer) -> None:
         no_ids = client.post("/api/v1/link/ingest?filename=n.csv", content=b"a,b\n1,2\n")
         assert "complaint_id" in assert_problem(no_ids, 400)["detail"]
         assert_problem(client.get("/api/v1/link/networks/N-999999"), 404)
+        assert_problem(client.get("/api/v1/link/networks?limit=0"), 422)
         assert_problem(client.get("/api/v1/link/networks/N-999999/explain"), 404)
     with live.client() as anonymous:
         assert_problem(anonymous.get("/api/v1/link/networks"), 401)

@@ -80,9 +80,15 @@ async def link_complaints(
 
 
 @router.get("/networks")
-def networks(ctx: CtxDep, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    """Every active network, highest score first."""
-    return list_networks(session, actor, ctx.settings)
+def networks(
+    ctx: CtxDep,
+    session: SessionDep,
+    actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """The active networks, highest score first, ``limit`` from ``offset`` (``total``: all)."""
+    return list_networks(session, actor, ctx.settings, limit=limit, offset=offset)
 
 
 @router.get("/networks/{network}")

@@ -124,7 +124,10 @@ def _human_run(result: dict[str, Any]) -> None:
 def networks_cmd(
     ctx: typer.Context,
     network: str = typer.Argument(None, metavar="[NETWORK_ID]", help="Only this network."),
-    top: int = typer.Option(20, "--top", min=1, help="Networks shown (human output)."),
+    limit: int = typer.Option(
+        100, "--limit", "--top", min=1, help="Networks shown, highest score first."
+    ),
+    offset: int = typer.Option(0, "--offset", min=0, help="Networks skipped before those."),
     as_json: bool = JsonOption,
 ) -> None:
     """The fraud networks, highest score first: complaints, identifiers, losses, countries."""
@@ -133,15 +136,17 @@ def networks_cmd(
 
     st = state(ctx)
     with acting(st) as (session, actor):
-        result = list_networks(session, actor, st.settings, network_id=network)
-    emit(result, as_json, lambda data: _human_networks(data, top))
+        result = list_networks(
+            session, actor, st.settings, network_id=network, limit=limit, offset=offset
+        )
+    emit(result, as_json, _human_networks)
 
 
-def _human_networks(result: dict[str, Any], top: int) -> None:
+def _human_networks(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table("network", "score", "complaints", "victims", "countries", "loss", "seen")
-    for item in result["networks"][:top]:
+    for item in result["networks"]:
         table.add_row(
             item["id"],
             f"{item['score']:.1f}",
@@ -152,8 +157,9 @@ def _human_networks(result: dict[str, Any], top: int) -> None:
             f"{item['first_seen']} – {item['last_seen']}",
         )
     console.print(table)
-    if len(result["networks"]) > top:
-        console.print(f"… {len(result['networks']) - top} more (--top, or --json for all)")
+    shown = result["offset"] + len(result["networks"])
+    if shown < result["total"]:
+        console.print(f"… {result['total'] - shown} more of {result['total']} (--limit, --offset)")
 
 
 @link_app.command("explain")

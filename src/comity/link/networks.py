@@ -29,6 +29,7 @@ import hashlib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -462,87 +463,185 @@ def score(
 
 
 def list_networks(
-    session: Session, actor: Actor, settings: Settings, *, network_id: str | None = None
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    *,
+    network_id: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> dict[str, Any]:
-    """The active networks, ranked by score, each as ``comity link networks --json`` prints."""
+    """The active networks, ranked by score, each as ``comity link networks --json`` prints.
+
+    Every network is ranked (one pass over the linked complaints: counts, losses, dates,
+    countries); only the ``limit`` networks from ``offset`` on are read in full — their
+    complaints and identifiers. ``total`` counts them all.
+    """
+    if (limit is not None and limit < 1) or offset < 0:
+        raise InvalidInput("limit must be at least 1 and offset at least 0")
     actor.require(*READERS)
-    query = select(Network).where(Network.status == "active")
+    query = select(Network.id).where(Network.status == "active")
     if network_id is not None:
         query = query.where(Network.id == network_id)
-    networks = {n.id: n for n in session.scalars(query)}
-    if network_id is not None and not networks:
+    active = set(session.scalars(query))
+    if network_id is not None and not active:
         raise NotFound(f"no active network {network_id!r}", network=network_id)
-    complaints, identifiers = _members(session, list(networks))
-    suppressed_now = _latest_suppressed(session)
+    from comity.intel.warninglists import for_settings
     from comity.link.match import shared_with_peers
 
+    listed = evidence_rule(for_settings(settings))
+    suppressed_now = _latest_suppressed(session)
+
+    def not_evidence(key: Key) -> bool:
+        if key not in suppressed_now:
+            reason = listed(*key)
+            if reason is None:
+                return False
+            suppressed_now[key] = reason
+        return True
+
     peers = shared_with_peers(session)
+    shared = _shared_by_network(
+        session, active, {k: p for k, p in peers.items() if not not_evidence(k)}
+    )
     from comity.federation.models import Peer
 
     peer_country = {p.agency.code: p.agency.country for p in session.scalars(select(Peer))}
-    from comity.intel.warninglists import for_settings
-
-    listed = evidence_rule(for_settings(settings))
-    for named_keys in identifiers.values():
-        for key in named_keys:
-            if key not in suppressed_now:
-                reason = listed(*key)
-                if reason is not None:
-                    suppressed_now[key] = reason
-    result = []
-    for nid in networks:
-        rows = complaints.get(nid, [])
-        if not rows:
-            continue
+    summaries = _summaries(session, active, network_id)
+    ranked: list[tuple[float, str]] = []
+    for nid, summary in summaries.items():
+        countries = summary.countries | {peer_country.get(p, p) for p in shared.get(nid, ())}
+        summary.score = score(
+            summary.victims, summary.losses, len(countries), summary.last, settings
+        )
+        ranked.append((-summary.score, nid))
+    ranked.sort()
+    page = [nid for _score, nid in ranked[offset : None if limit is None else offset + limit]]
+    complaints, identifiers = _members(session, page)
+    result: list[dict[str, Any]] = []
+    for nid in page:
+        summary = summaries[nid]
         named = identifiers.get(nid, {})
-        losses: dict[str, Decimal] = defaultdict(Decimal)
-        for row in rows:
-            if row.loss_amount is not None and row.currency is not None:
-                losses[row.currency] += Decimal(row.loss_amount)
-        victim_ids = {row.victim_id for row in rows if row.victim_id}
-        victims = len(victim_ids) + sum(1 for row in rows if not row.victim_id)
-        countries = sorted({row.country for row in rows})
-        shared = {p for key in named if key not in suppressed_now for p in peers.get(key, [])}
-        last_seen = max(row.received_on for row in rows)
+        for key in named:
+            not_evidence(key)
         result.append(
             {
                 "id": nid,
-                "complaints": sorted(row.complaint_id for row in rows),
+                "complaints": sorted(complaints.get(nid, [])),
                 "identifiers": [
                     {"type": t, "value": v, "complaints": n, "also_held_by": peers.get((t, v), [])}
                     for (t, v), n in sorted(named.items())
                     if (t, v) not in suppressed_now
                 ],
-                "shared_with": sorted(shared),
+                "shared_with": sorted(shared.get(nid, ())),
                 "suppressed": [
                     {"type": t, "value": v, "reason": suppressed_now[(t, v)]}
                     for (t, v) in sorted(named)
                     if (t, v) in suppressed_now
                 ],
-                "countries": countries,
-                "victims": victims,
-                "loss": {c: _money(a) for c, a in sorted(losses.items())},
-                "first_seen": min(row.received_on for row in rows).isoformat(),
-                "last_seen": last_seen.isoformat(),
-                "score": score(
-                    victims,
-                    losses,
-                    len(set(countries) | {peer_country.get(p, p) for p in shared}),
-                    last_seen,
-                    settings,
-                ),
+                "countries": sorted(summary.countries),
+                "victims": summary.victims,
+                "loss": {c: _money(a) for c, a in sorted(summary.losses.items())},
+                "first_seen": summary.first.isoformat(),
+                "last_seen": summary.last.isoformat(),
+                "score": summary.score,
             }
         )
-    result.sort(key=lambda n: (-n["score"], n["id"]))
     audit.record(
         session,
         actor.username,
         "link.networks",
         "network",
         network_id or "*",
-        details={"networks": len(result), "complaints": sum(len(n["complaints"]) for n in result)},
+        details={
+            "networks": len(result),
+            "complaints": sum(len(n["complaints"]) for n in result),
+            "offset": offset,
+            "total": len(ranked),
+        },
     )
-    return {"networks": result}
+    return {"networks": result, "total": len(ranked), "offset": offset, "limit": limit}
+
+
+@dataclass(slots=True)
+class _Summary:
+    """What a network's rank needs, gathered in one pass over its complaints."""
+
+    first: date
+    last: date
+    countries: set[str] = field(default_factory=set)
+    losses: dict[str, Decimal] = field(default_factory=dict)
+    victim_ids: set[str] | None = None
+    anonymous: int = 0
+    score: float = 0.0
+
+    @property
+    def victims(self) -> int:
+        """Distinct victim ids, plus complaints without one."""
+        return len(self.victim_ids or ()) + self.anonymous
+
+
+def _summaries(session: Session, active: set[str], network_id: str | None) -> dict[str, _Summary]:
+    """Each active network's summary, from one streamed read of its linked complaints."""
+    query = (
+        select(
+            NetworkMember.network_id,
+            Complaint.country,
+            Complaint.received_on,
+            Complaint.loss_amount,
+            Complaint.currency,
+            Complaint.victim_id,
+        )
+        .join(Complaint, Complaint.seq == NetworkMember.complaint_seq)
+        .execution_options(yield_per=OCCURRENCE_BATCH)
+    )
+    if network_id is not None:
+        query = query.where(NetworkMember.network_id == network_id)
+    found: dict[str, _Summary] = {}
+    for nid, country, received_on, loss, currency, victim_id in session.execute(query).tuples():
+        if nid not in active:
+            continue
+        summary = found.get(nid)
+        if summary is None:
+            summary = found[nid] = _Summary(received_on, received_on)
+        elif received_on < summary.first:
+            summary.first = received_on
+        elif received_on > summary.last:
+            summary.last = received_on
+        summary.countries.add(country)
+        if loss is not None and currency is not None:
+            summary.losses[currency] = summary.losses.get(currency, Decimal(0)) + Decimal(loss)
+        if victim_id:
+            if summary.victim_ids is None:
+                summary.victim_ids = set()
+            summary.victim_ids.add(victim_id)
+        else:
+            summary.anonymous += 1
+    return found
+
+
+def _shared_by_network(
+    session: Session, active: set[str], peers: dict[Key, list[str]]
+) -> dict[str, set[str]]:
+    """The peers known to hold an identifier of each network (identifiers that link only)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for chunk in _chunks(peers, 400):
+        for nid, obs_type, value in session.execute(
+            select(
+                NetworkMember.network_id, ComplaintIdentifier.obs_type, ComplaintIdentifier.value
+            )
+            .join(
+                ComplaintIdentifier,
+                ComplaintIdentifier.complaint_seq == NetworkMember.complaint_seq,
+            )
+            .where(
+                tuple_(ComplaintIdentifier.obs_type, ComplaintIdentifier.value).in_(chunk),
+                ComplaintIdentifier.valid.is_(True),
+            )
+        ):
+            if nid in active:
+                found[nid].update(peers[(obs_type, value)])
+    return found
 
 
 def _money(amount: Decimal) -> str:
@@ -551,25 +650,17 @@ def _money(amount: Decimal) -> str:
 
 def _members(
     session: Session, network_ids: list[str]
-) -> tuple[dict[str, list[Any]], dict[str, dict[Key, int]]]:
-    complaints: dict[str, list[Any]] = defaultdict(list)
+) -> tuple[dict[str, list[str]], dict[str, dict[Key, int]]]:
+    """The complaint ids of each network, and how many of its complaints name each identifier."""
+    complaints: dict[str, list[str]] = defaultdict(list)
     identifiers: dict[str, dict[Key, int]] = defaultdict(Counter)
-    for start in range(0, len(network_ids), 500):
-        chunk = network_ids[start : start + 500]
-        for row in session.execute(
-            select(
-                NetworkMember.network_id,
-                Complaint.complaint_id,
-                Complaint.country,
-                Complaint.received_on,
-                Complaint.loss_amount,
-                Complaint.currency,
-                Complaint.victim_id,
-            )
+    for chunk in _chunks(network_ids):
+        for network_id, complaint_id in session.execute(
+            select(NetworkMember.network_id, Complaint.complaint_id)
             .join(Complaint, Complaint.seq == NetworkMember.complaint_seq)
             .where(NetworkMember.network_id.in_(chunk))
         ):
-            complaints[row.network_id].append(row)
+            complaints[network_id].append(complaint_id)
         for network_id, obs_type, value in session.execute(
             select(
                 NetworkMember.network_id, ComplaintIdentifier.obs_type, ComplaintIdentifier.value
