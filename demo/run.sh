@@ -179,6 +179,14 @@ cbi link ingest "$ROOT/tests/data/complaints/corpus-in.csv" --country IN
 echo "ingesting the same file again changes nothing:"
 cbi link ingest "$ROOT/tests/data/complaints/corpus-in.csv" --country IN
 cbi link run
+echo "the same linkage in DuckDB, the embedded analytical engine for national volumes (same networks, same ids):"
+cbi link run --full --engine duckdb
+if command -v java > /dev/null || [ -n "${JAVA_HOME:-}" ]; then
+  echo "and on Apache Spark, for when one machine is not enough (local mode here):"
+  cbi link run --full --engine spark 2> "$OUT/spark.log"
+else
+  echo "(no Java runtime on this machine: the Spark engine is not shown)"
+fi
 cbi link networks --top 5
 NET=$(cbi link networks --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["networks"][0]["id"])')
 cbi link explain "$NET"

@@ -202,4 +202,4 @@ def test_the_engine_is_chosen_on_the_command_line(cli_node_factory: Any, tmp_pat
     run = cli.run("link", "run", "--full", "--engine", "duckdb", "--json", check=True).json()
     assert (run["engine"], run["networks"], run["linked"]) == ("duckdb", 1, 2)
     human = cli.run("link", "run", "--full", "--engine", "duckdb", check=True)
-    assert "engine duckdb" in human.out
+    assert "full run (asked for) with the duckdb engine: read 2 complaints" in human.out

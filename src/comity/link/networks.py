@@ -177,7 +177,7 @@ def _fingerprint(settings: Settings, lists: list[Any], hubs: HubPolicy) -> str:
 
 def _why_full(last: LinkRun | None, fingerprint: str, asked: bool) -> str | None:
     if asked:
-        return "asked (--full)"
+        return "asked for"
     if last is None:
         return "the first run"
     details = last.details or {}
