@@ -106,10 +106,10 @@ def run_cmd(
 
 
 def _human_run(result: dict[str, Any]) -> None:
-    mode = result["mode"] + (f" ({result['why_full']})" if result["why_full"] else "")
+    mode = result["mode"] + " run" + (f" ({result['why_full']})" if result["why_full"] else "")
     if result["mode"] == "full":
-        mode += f", engine {result['engine']}"
-    console.print(f"{mode} run: read {result['read']} complaints", highlight=False)
+        mode += f" with the {result['engine']} engine"
+    console.print(f"{mode}: read {result['read']} complaints", highlight=False)
     console.print(
         f"{result['complaints']} complaints, {result['linked']} linked in "
         f"[bold]{result['networks']}[/bold] networks; {result['suppressed']} identifiers "
