@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from comity.core.settings import load_settings
 from comity.intel.warninglists import DEFAULT_SKIPPED, for_settings, suppression
@@ -167,3 +169,33 @@ def test_lookups_are_fast(home: Path) -> None:
             lists.suppression(obs_type, value)
     elapsed = time.perf_counter() - start
     assert elapsed < 5.0, f"{10000 / elapsed:.0f} lookups per second"
+
+
+GATED = [
+    r"((?:\+|00)1)?([0-9]{3})55501([0-9]{2})",
+    r"((?:\+|00)61)?1(3|8)00975707|08|09|10|11",
+    r"^(security|noc|soc|abuse)\@.*\..*$",
+]
+
+
+@given(st.text(alphabet="0123456789+abcnosuity@.", max_size=16))
+def test_one_gate_matches_exactly_what_any_of_its_regexes_matches(text: str) -> None:
+    import re
+
+    from comity.intel.warninglists import _gate
+
+    patterns = [re.compile(p) for p in GATED] + [re.compile("ABUSE@X.IN", re.IGNORECASE)]
+    gate = _gate(patterns)
+    assert gate is not None
+    assert bool(gate.fullmatch(text)) == any(p.fullmatch(text) for p in patterns)
+    for sample in ("+12125550123", "08", "abuse@x.in", "noc@a.b"):
+        assert gate.fullmatch(sample)
+
+
+def test_a_regex_that_cannot_join_an_alternation_leaves_the_list_ungated() -> None:
+    import re
+
+    from comity.intel.warninglists import _gate
+
+    assert _gate([re.compile(r"(a)\1"), re.compile("b")]) is None
+    assert _gate([re.compile(r"(?i)abc")]) is None

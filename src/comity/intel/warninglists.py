@@ -142,6 +142,9 @@ class _Layer:
     """Address family (4, 6) → prefix length → network as an integer → hit."""
     lengths: dict[int, list[int]] = field(default_factory=dict)
     regexes: dict[str, list[tuple[re.Pattern[str], int]]] = field(default_factory=dict)
+    gates: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    """Observable type → one pattern matching whatever any of its regexes matches: one test
+    for the common value that no list names, instead of one per regex and rendering."""
     lists: list[ListInfo] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -259,6 +262,10 @@ class _Layer:
     def finish(self) -> _Layer:
         """Index what was added (call once, after the last list)."""
         self.lengths = {v: sorted(by, reverse=True) for v, by in self.networks.items()}
+        for obs_type, patterns in self.regexes.items():
+            gate = _gate([compiled for compiled, _index in patterns])
+            if gate is not None:
+                self.gates[obs_type] = gate
         return self
 
     def _add_regex(self, entry: str, types: tuple[str, ...], index: int) -> None:
@@ -288,8 +295,15 @@ class _Layer:
             return self.address(value)
         if obs_type == "url":
             return self._url(value)
-        for compiled, index in self.regexes.get(obs_type, ()):
-            if any(compiled.fullmatch(form) for form in _renderings(obs_type, value)):
+        patterns = self.regexes.get(obs_type)
+        if not patterns:
+            return None
+        forms = _renderings(obs_type, value)
+        gate = self.gates.get(obs_type)
+        if gate is not None and not any(gate.fullmatch(form) for form in forms):
+            return None
+        for compiled, index in patterns:
+            if any(compiled.fullmatch(form) for form in forms):
                 return index, None
         return None
 
@@ -395,6 +409,26 @@ def _parents(host: str) -> Iterator[str]:
         yield candidate
         if candidate == registrable or len(candidate) <= len(registrable):
             return
+
+
+_UNGATED = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]+\)")
+"""What a pattern cannot keep inside an alternation: a numbered back-reference (numbers
+shift), a named one, a global inline flag."""
+
+
+def _gate(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that fully matches a string when any of ``patterns`` does, or ``None`` when
+    one of them cannot be put in an alternation (then every pattern is tried)."""
+    parts = []
+    for compiled in patterns:
+        if _UNGATED.search(compiled.pattern):
+            return None
+        case = "i" if compiled.flags & re.IGNORECASE else ""
+        parts.append(f"(?{case}:{compiled.pattern})" if case else f"(?:{compiled.pattern})")
+    try:
+        return re.compile("|".join(parts))
+    except re.error:
+        return None
 
 
 @lru_cache(maxsize=1 << 14)
