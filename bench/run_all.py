@@ -30,6 +30,7 @@ SCRIPTS = {
     "intel_import": "bench_intel_import.py",
     "taxii": "bench_taxii.py",
     "linkage": "bench_linkage.py",
+    "linkage-scale": "bench_linkage_scale.py",
     "psi": "bench_psi.py",
 }
 
