@@ -75,7 +75,7 @@ def main() -> int:
         for stage, argv in (
             ("ingest", ["link", "ingest", str(source), "--json"]),
             ("run", ["link", "run", "--json"]),
-            ("networks", ["link", "networks", "--json"]),
+            ("networks", ["link", "networks", "--json", "--limit", str(count)]),
         ):
             timing, out, maxrss = c.run_timed(c.cli(home, *argv), env=env)
             stages[stage].append(timing.seconds)

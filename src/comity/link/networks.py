@@ -36,7 +36,7 @@ from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from comity.context import NodeContext
@@ -246,13 +246,13 @@ def _link_all(
         .execution_options(yield_per=OCCURRENCE_BATCH)
     )
     if engine_name == "memory":
-        rows = session.execute(occurrences)
+        rows = session.connection().execute(occurrences)
         return link(((int(s), str(t), str(v)) for s, t, v in rows), listed, hubs)
     engine = get_engine(engine_name, ctx.settings)
     with scratch_dir(ctx.settings) as workdir:
         source = workdir / "occurrences.parquet"
         with pq.ParquetWriter(source, OCCURRENCE_SCHEMA) as writer:
-            for part in session.execute(occurrences).partitions():
+            for part in session.connection().execute(occurrences).partitions():
                 seqs, types, values = zip(*part, strict=True)
                 writer.write_table(
                     pa.table(
@@ -356,10 +356,10 @@ def _assign(
                 ).all()
             )
     old_sizes = Counter(before.values())
-    active = select(Network).where(Network.status == "active")
+    active = select(Network.id, Network.number).where(Network.status == "active")
     if scope is not None:
         active = active.where(Network.id.in_(set(before.values()) or {""}))
-    networks = {n.id: n for n in session.scalars(active)}
+    numbers: dict[str, int] = dict(session.execute(active).tuples().all())
     next_number = (session.scalar(select(func.max(Network.number))) or 0) + 1
     groups = sorted(linkage.groups, key=len, reverse=True)
     held = [Counter(before[seq] for seq in group if seq in before) for group in groups]
@@ -378,6 +378,8 @@ def _assign(
     counts_of = Counter[str]()
     now = utcnow()
     ids: list[str] = []
+    created: list[tuple[str, int, int]] = []
+    changed: dict[str, dict[str, Any]] = {}
 
     def event(network_id: str, kind: str, **details: Any) -> None:
         events.append(
@@ -385,42 +387,53 @@ def _assign(
         )
         counts_of[kind] += 1
 
+    def change(network_id: str, **values: Any) -> None:
+        changed.setdefault(network_id, {"id": network_id, "updated_at": now}).update(values)
+
     for index, group in enumerate(groups):
         mine = sorted(
             (nid for nid in held[index] if heir[nid] == index),
-            key=lambda nid: (-held[index][nid], networks[nid].number),
+            key=lambda nid: (-held[index][nid], numbers[nid]),
         )
         if not mine:
-            network = Network(id=f"N-{next_number:06d}", number=next_number, complaints=0)
+            network_id = f"N-{next_number:06d}"
+            created.append((network_id, next_number, len(group)))
             next_number += 1
-            session.add(network)
-            networks[network.id] = network
             if held[index]:
-                event(network.id, "split", part_of=sorted(held[index]), complaints=len(group))
+                event(network_id, "split", part_of=sorted(held[index]), complaints=len(group))
             else:
-                event(network.id, "created", complaints=len(group))
+                event(network_id, "created", complaints=len(group))
         else:
-            network = networks[mine[0]]
+            network_id = mine[0]
             for other in mine[1:]:
-                networks[other].status, networks[other].merged_into = "merged", network.id
-                networks[other].updated_at = now
-                event(other, "merged", into=network.id)
+                change(other, status="merged", merged_into=network_id)
+                event(other, "merged", into=network_id)
             if mine[1:]:
-                event(network.id, "merged", absorbed=mine[1:], complaints=len(group))
-            elif len(group) > old_sizes[network.id]:
-                event(network.id, "grown", complaints=len(group), was=old_sizes[network.id])
-            elif len(group) < old_sizes[network.id]:
-                event(network.id, "shrunk", complaints=len(group), was=old_sizes[network.id])
-        network.complaints, network.updated_at = len(group), now
-        ids.append(network.id)
-        members.extend((seq, network.id) for seq in group)
+                event(network_id, "merged", absorbed=mine[1:], complaints=len(group))
+            elif len(group) > old_sizes[network_id]:
+                event(network_id, "grown", complaints=len(group), was=old_sizes[network_id])
+            elif len(group) < old_sizes[network_id]:
+                event(network_id, "shrunk", complaints=len(group), was=old_sizes[network_id])
+            if len(group) != old_sizes[network_id]:
+                change(network_id, complaints=len(group))
+        ids.append(network_id)
+        members.extend((seq, network_id) for seq in group)
     for nid, indexes in parts.items():
         if len(indexes) > 1:
             event(nid, "split", into=sorted({ids[i] for i in indexes} - {nid}))
-    for nid, network in networks.items():
-        if network.status == "active" and nid not in heir and nid not in set(ids):
-            network.status, network.complaints, network.updated_at = "dissolved", 0, now
+    kept = set(ids)
+    for nid in numbers:
+        if nid not in heir and nid not in kept and nid not in changed:
+            change(nid, status="dissolved", complaints=0)
             event(nid, "dissolved")
+    insert_many(
+        session,
+        Network,
+        [(nid, number, n, "active", now, now) for nid, number, n in created],
+        columns=("id", "number", "complaints", "status", "created_at", "updated_at"),
+    )
+    if changed:
+        session.execute(update(Network), list(changed.values()))
     session.flush()
     if scope is None:
         session.execute(delete(NetworkMember))

@@ -48,13 +48,16 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, master: str = "local[*]", driver_memory: str = "4g") -> None:
+    def __init__(
+        self, master: str = "local[*]", driver_memory: str = "4g", local_dir: Path | None = None
+    ) -> None:
         self.master = master
         self.driver_memory = driver_memory
+        self.local_dir = local_dir
 
     def link(self, source: Path, listed: Listed, hubs: HubPolicy, workdir: Path) -> Partition:
         """See :class:`comity.link.engines.Engine`."""
-        spark = session(self.master, self.driver_memory, workdir)
+        spark = session(self.master, self.driver_memory, self.local_dir or workdir / "spark")
         from pyspark.sql import functions as F  # noqa: N812  (the usual name)
 
         raw = spark.read.parquet(str(source)).select("seq", "type", "value").distinct()
@@ -189,8 +192,9 @@ def _rule(listed: Listed) -> Any:
 _SESSION: SparkSession | None = None
 
 
-def session(master: str, driver_memory: str, workdir: Path) -> SparkSession:
-    """This process's Spark session, started on first use.
+def session(master: str, driver_memory: str, local_dir: Path) -> SparkSession:
+    """This process's Spark session, started on first use, its scratch space in ``local_dir``
+    (kept for the session's life: made 0700 here).
 
     :class:`EngineUnavailable` when pyspark or a Java runtime is missing.
     """
@@ -208,13 +212,14 @@ def session(master: str, driver_memory: str, workdir: Path) -> SparkSession:
             "the spark engine needs a Java runtime (17 or later): none is on PATH or JAVA_HOME",
             engine="spark",
         )
+    local_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors run this Python
     builder: Any = SparkSession.builder
     _SESSION = (
         builder.master(master)
         .appName("comity-linkage")
         .config("spark.driver.memory", driver_memory)
-        .config("spark.local.dir", str(workdir))
+        .config("spark.local.dir", str(local_dir))
         .config("spark.sql.shuffle.partitions", str(SHUFFLE_PARTITIONS))
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.ui.enabled", "false")
@@ -229,7 +234,11 @@ def session(master: str, driver_memory: str, workdir: Path) -> SparkSession:
 
 @register("spark")
 def _factory(settings: Settings) -> Engine:
-    return SparkEngine(settings.link_spark_master, spark_memory(settings.link_engine_memory))
+    return SparkEngine(
+        settings.link_spark_master,
+        spark_memory(settings.link_engine_memory),
+        settings.home / "tmp" / "spark",
+    )
 
 
 def spark_memory(size: str) -> str:
