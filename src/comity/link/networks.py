@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ def run_linkage(
         why_full = _why_full(last, fingerprint, full)
         scope: set[int] | None = None
         suppressed: dict[Key, str] = {}
+        started = time.perf_counter()
         if why_full is None and last is not None:
             incremental = _incremental(session, last, listed, hubs)
             if isinstance(incremental, str):
@@ -103,6 +105,7 @@ def run_linkage(
         if why_full is not None:
             linkage = _link_all(ctx, session, engine or ctx.settings.link_engine, listed, hubs)
             suppressed = linkage.suppressed
+        seconds = {"link": round(time.perf_counter() - started, 3)}
         complaints = session.scalar(select(func.count()).select_from(Complaint)) or 0
         record = LinkRun(
             complaints=complaints,
@@ -120,6 +123,8 @@ def run_linkage(
         session.add(record)
         session.flush()
         changes = _assign(session, linkage, record, scope)
+        seconds["store"] = round(time.perf_counter() - started - seconds["link"], 3)
+        record.details = {**record.details, "seconds": seconds}
         record.networks = (
             session.scalar(
                 select(func.count()).select_from(Network).where(Network.status == "active")
@@ -151,6 +156,7 @@ def run_linkage(
         "networks": record.networks,
         "suppressed": len(suppressed),
         **changes,
+        "seconds": seconds,
     }
 
 
