@@ -206,6 +206,17 @@ def init_node_home(home: Path, code: str = "BEN") -> tuple[Any, Any]:
     return ctx, reference
 
 
+def last_suppressed(home: Path) -> list[list[str]]:
+    """``[type, value]`` of what the node's last ``comity link run`` suppressed (SQLite)."""
+    import sqlite3
+
+    with sqlite3.connect(home / "comity.db") as db:
+        (details,) = db.execute(
+            "SELECT details FROM link_runs ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
+    return [[t, v] for t, v, _reason in json.loads(details)["suppressed"]]
+
+
 def machine() -> dict[str, Any]:
     """Cores, CPU model, kernel, Python and OpenSSL versions."""
     model = "unknown"

@@ -89,7 +89,7 @@ def main() -> int:
                     for n in json.loads(out)["networks"]
                 )
         suppressed = home / "suppressed.json"
-        suppressed.write_text(json.dumps(_suppressed(home)))
+        suppressed.write_text(json.dumps(c.last_suppressed(home)))
         timing, out, maxrss = c.run_timed(
             [c.PYTHON, "-c", ANCHOR, str(home / "comity.db"), str(suppressed)]
         )
@@ -130,16 +130,6 @@ def _seqs(home: Path) -> dict[str, int]:
 
     with sqlite3.connect(home / "comity.db") as db:
         return dict(db.execute("SELECT complaint_id, seq FROM link_complaints").fetchall())
-
-
-def _suppressed(home: Path) -> list[list[str]]:
-    import sqlite3
-
-    with sqlite3.connect(home / "comity.db") as db:
-        (details,) = db.execute(
-            "SELECT details FROM link_runs ORDER BY created_at DESC LIMIT 1"
-        ).fetchone()
-    return [[t, v] for t, v, _reason in json.loads(details)["suppressed"]]
 
 
 if __name__ == "__main__":

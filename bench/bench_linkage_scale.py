@@ -255,7 +255,7 @@ def run_ours(source: Path, name: str, networks: list[str] | None) -> dict[str, A
         print(f"    {stages[stage].seconds:.1f} s, {stages[stage].peak / MB:,.0f} MB", flush=True)
     db_bytes = sum(f.stat().st_size for f in home.glob("comity.db*"))
     suppressed = home / "suppressed.json"
-    suppressed.write_text(json.dumps(_suppressed(home)))
+    suppressed.write_text(json.dumps(c.last_suppressed(home)))
     labels = home / "ours.parquet"
     measure([c.PYTHON, str(ANCHORS), "ours", str(home / "comity.db"), str(labels)])
     return {
@@ -268,16 +268,6 @@ def run_ours(source: Path, name: str, networks: list[str] | None) -> dict[str, A
         "db_bytes": db_bytes,
         "labels": labels,
     }
-
-
-def _suppressed(home: Path) -> list[list[str]]:
-    import sqlite3
-
-    with sqlite3.connect(home / "comity.db") as db:
-        (details,) = db.execute(
-            "SELECT details FROM link_runs ORDER BY created_at DESC LIMIT 1"
-        ).fetchone()
-    return [[t, v] for t, v, _reason in json.loads(details)["suppressed"]]
 
 
 def compare(ours: Path, theirs: Path) -> dict[str, Any]:

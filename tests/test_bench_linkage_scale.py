@@ -34,7 +34,7 @@ def scale() -> Iterator[ModuleType]:
 
 
 def test_measure_counts_the_whole_process_tree(scale: ModuleType) -> None:
-    hold = "import time; b = b'x' * 150_000_000; time.sleep(2)"
+    hold = "import time; b = b'x' * 150_000_000; time.sleep(4)"  # overlap, even under load
     parent = f"import subprocess, sys; p = subprocess.Popen([sys.executable, '-c', {hold!r}]); "
     parent += f"exec({hold!r}); p.wait()"
     measured = scale.measure([sys.executable, "-c", parent])

@@ -37,7 +37,7 @@ from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import Select, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from comity.context import NodeContext
@@ -646,21 +646,22 @@ def _shared_by_network(
     found: dict[str, set[str]] = defaultdict(set)
     for chunk in _chunks(peers, 400):
         for nid, obs_type, value in session.execute(
-            select(
-                NetworkMember.network_id, ComplaintIdentifier.obs_type, ComplaintIdentifier.value
-            )
-            .join(
-                ComplaintIdentifier,
-                ComplaintIdentifier.complaint_seq == NetworkMember.complaint_seq,
-            )
-            .where(
-                tuple_(ComplaintIdentifier.obs_type, ComplaintIdentifier.value).in_(chunk),
-                ComplaintIdentifier.valid.is_(True),
+            _network_identifiers().where(
+                tuple_(ComplaintIdentifier.obs_type, ComplaintIdentifier.value).in_(chunk)
             )
         ):
             if nid in active:
                 found[nid].update(peers[(obs_type, value)])
     return found
+
+
+def _network_identifiers() -> Select[str, str, str]:
+    """``(network id, type, value)`` of every valid identifier of every linked complaint."""
+    return (
+        select(NetworkMember.network_id, ComplaintIdentifier.obs_type, ComplaintIdentifier.value)
+        .join(ComplaintIdentifier, ComplaintIdentifier.complaint_seq == NetworkMember.complaint_seq)
+        .where(ComplaintIdentifier.valid.is_(True))
+    )
 
 
 def _money(amount: Decimal) -> str:
@@ -681,14 +682,7 @@ def _members(
         ):
             complaints[network_id].append(complaint_id)
         for network_id, obs_type, value in session.execute(
-            select(
-                NetworkMember.network_id, ComplaintIdentifier.obs_type, ComplaintIdentifier.value
-            )
-            .join(
-                ComplaintIdentifier,
-                ComplaintIdentifier.complaint_seq == NetworkMember.complaint_seq,
-            )
-            .where(NetworkMember.network_id.in_(chunk), ComplaintIdentifier.valid.is_(True))
+            _network_identifiers().where(NetworkMember.network_id.in_(chunk))
         ):
             identifiers[network_id][(obs_type, value)] += 1
     return complaints, identifiers

@@ -75,6 +75,23 @@ class Partition:
         ]
 
 
+def listed_in(batch: pa.RecordBatch, listed: Listed) -> list[tuple[int, str, str, str]]:
+    """The identifiers of ``batch`` (``id``, ``type``, ``value``) that the warning-list rule
+    suppresses, each as ``(id, type, value, reason)``: the one loop every engine runs, in the
+    driver (duckdb) or on the executors (spark)."""
+    found: list[tuple[int, str, str, str]] = []
+    for key_id, obs_type, value in zip(
+        batch.column(0).to_pylist(),
+        batch.column(1).to_pylist(),
+        batch.column(2).to_pylist(),
+        strict=True,
+    ):
+        reason = listed(obs_type, value)
+        if reason is not None:
+            found.append((key_id, obs_type, value, reason))
+    return found
+
+
 class Engine(Protocol):
     """What a linkage engine does."""
 

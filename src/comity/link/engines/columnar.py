@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from comity.core.settings import Settings
-from comity.link.engines import LABEL_SCHEMA, Engine, Listed, Partition, register
+from comity.link.engines import LABEL_SCHEMA, Engine, Listed, Partition, listed_in, register
 from comity.link.errors import EngineFailed
 from comity.link.graph import HubPolicy, Key, hub_reason
 
@@ -124,16 +124,9 @@ def _listed(con: duckdb.DuckDBPyConnection, listed: Listed) -> dict[Key, str]:
     ids: list[int] = []
     reader = con.sql("SELECT id, type, value FROM keys").to_arrow_reader(BATCH)
     for batch in reader or ():
-        for key_id, obs_type, value in zip(
-            batch.column(0).to_pylist(),
-            batch.column(1).to_pylist(),
-            batch.column(2).to_pylist(),
-            strict=True,
-        ):
-            reason = listed(obs_type, value)
-            if reason is not None:
-                reasons[(obs_type, value)] = reason
-                ids.append(key_id)
+        for key_id, obs_type, value, reason in listed_in(batch, listed):
+            reasons[(obs_type, value)] = reason
+            ids.append(key_id)
     con.register("suppressed_ids", pa.table({"id": pa.array(ids, pa.int64())}))
     con.execute("CREATE TEMP TABLE suppressed AS SELECT id FROM suppressed_ids")
     return reasons

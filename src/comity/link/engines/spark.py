@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from comity.core.settings import Settings
-from comity.link.engines import LABEL_SCHEMA, Engine, Listed, Partition, register
+from comity.link.engines import LABEL_SCHEMA, Engine, Listed, Partition, listed_in, register
 from comity.link.errors import EngineFailed, EngineUnavailable, LinkInputError
 from comity.link.graph import HubPolicy, Key, hub_reason
 
@@ -160,28 +160,13 @@ def _rule(listed: Listed) -> Any:
 
     def apply(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            ids: list[int] = []
-            types: list[str] = []
-            values: list[str] = []
-            reasons: list[str] = []
-            for key_id, obs_type, value in zip(
-                batch.column(0).to_pylist(),
-                batch.column(1).to_pylist(),
-                batch.column(2).to_pylist(),
-                strict=True,
-            ):
-                reason = listed(obs_type, value)
-                if reason is not None:
-                    ids.append(key_id)
-                    types.append(obs_type)
-                    values.append(value)
-                    reasons.append(reason)
+            found = listed_in(batch, listed)
             yield pa.RecordBatch.from_arrays(
                 [
-                    pa.array(ids, pa.int64()),
-                    pa.array(types, pa.string()),
-                    pa.array(values, pa.string()),
-                    pa.array(reasons, pa.string()),
+                    pa.array([f[0] for f in found], pa.int64()),
+                    pa.array([f[1] for f in found], pa.string()),
+                    pa.array([f[2] for f in found], pa.string()),
+                    pa.array([f[3] for f in found], pa.string()),
                 ],
                 names=["id", "type", "value", "reason"],
             )
