@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -397,10 +397,10 @@ def test_an_interrupted_ingest_goes_on_where_it_stopped(
         if calls[0] == 2:
             raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
-        ingest_file(node.ctx, None, path, IngestOptions(), interrupt_after_two_batches)
+    with pytest.raises(KeyboardInterrupt):  # checked in this process, a batch at a time
+        ingest_file(node.ctx, None, path, IngestOptions(workers=1), interrupt_after_two_batches)
     assert complaints(node) == 19  # two batches of ten rows committed, one of them bad
-    resumed = ingest(node, path)
+    resumed = ingest(node, path, workers=1)
     assert resumed["resumed_after_line"] == 21
     assert resumed["ingested"] == 34 and resumed["unchanged"] == 0
     assert [r["line"] for r in resumed["rejected"]] == [14]
@@ -436,3 +436,188 @@ def test_the_command_line(cli_node_factory: Any, tmp_path: Path) -> None:
     assert missing.code == 2 and "no such file" in missing.err
     bad_country = node.run("link", "ingest", str(path), "--country", "XX")
     assert bad_country.code == 2 and "XX" in bad_country.err
+
+
+class CountingPool(ingest_module.ProcessPoolExecutor):
+    """The process pool of an ingest, counting the pools started (with their worker counts)."""
+
+    started: ClassVar[list[int]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        CountingPool.started.append(kwargs["max_workers"])
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The worker counts of the process pools started by ingests during the test."""
+    monkeypatch.setattr(CountingPool, "started", [])
+    monkeypatch.setattr(ingest_module, "ProcessPoolExecutor", CountingPool)
+    return CountingPool.started
+
+
+def messy_generated(tmp_path: Path, count: int) -> Path:
+    """Generated complaints (bench/complaint_generator.py), with bad rows here and there:
+    invalid dates and losses, ids held with other content, records with too few fields."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
+    import complaint_generator as gen
+
+    gen.write(gen.Knobs(count=count, seed=11), tmp_path / "generated", "csv")
+    with (tmp_path / "generated" / "complaints.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    path = tmp_path / "messy.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(gen.FIELDS))
+        writer.writeheader()
+        for n, row in enumerate(rows):
+            if n % 97 == 5:
+                row["received_on"] = "2024-02-30"
+            if n % 131 == 7:
+                row["loss_amount"] = "-5"
+            if n % 173 == 11:
+                row["complaint_id"] = rows[n - 3]["complaint_id"]  # other content, same id
+            if n % 61 == 2:
+                row["currency"] = ""  # a warning: the loss is taken to be in INR or USD
+            writer.writerow(row)
+            if n % 211 == 13:
+                out.write("SHORT-1,IN,2024-01-01\r\n")
+    return path
+
+
+def held(node: Node) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], tuple[Any, ...]]:
+    """What an ingest left in the node: complaints, identifiers, and the ingest's record."""
+    with node.ctx.transaction() as session:
+        stored = session.execute(
+            select(
+                Complaint.complaint_id,
+                Complaint.country,
+                Complaint.received_on,
+                Complaint.victim_region,
+                Complaint.victim_age,
+                Complaint.loss_amount,
+                Complaint.currency,
+                Complaint.category,
+                Complaint.narrative,
+                Complaint.victim_id,
+                Complaint.content_sha256,
+                Complaint.source_line,
+            ).order_by(Complaint.complaint_id)
+        ).all()
+        found = session.execute(
+            select(
+                Complaint.complaint_id,
+                ComplaintIdentifier.obs_type,
+                ComplaintIdentifier.value,
+                ComplaintIdentifier.raw,
+                ComplaintIdentifier.origin,
+                ComplaintIdentifier.valid,
+            ).join(Complaint, Complaint.seq == ComplaintIdentifier.complaint_seq)
+        ).all()
+        (record,) = session.scalars(select(ComplaintIngest)).all()
+        state = (
+            record.status,
+            record.line,
+            record.ingested,
+            record.unchanged,
+            record.rejected,
+            record.details,
+        )
+    return [tuple(r) for r in stored], sorted(tuple(r) for r in found), state
+
+
+def test_workers_store_exactly_what_one_process_stores(
+    node: Node, us_node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[int]
+) -> None:
+    """Checked by two worker processes, batch after batch while the one before is stored, a
+    file gives the same complaints, identifiers, rejections, warnings and summary as checked
+    in the ingest's own process (each run in a database of its own)."""
+    monkeypatch.setattr(ingest_module, "BATCH", 300)
+    path = messy_generated(tmp_path, 1600)
+    alone = ingest(node, path, country="IN", workers=1)
+    assert pools == []
+    pooled = ingest(us_node, path, country="IN", workers=2)
+    assert pools == [2]
+    assert alone["ingested"] > 1400 and alone["rejected_total"] > 30 and alone["warnings"]
+    reasons = " ".join(r["reason"] for r in alone["rejected"])
+    assert "already held with other content" in reasons and "fields where" in reasons
+    assert {**pooled, "ingest": None} == {**alone, "ingest": None}
+    assert held(us_node) == held(node)
+    assert held(node)[1]  # identifiers, from the fields and the narratives
+
+
+def test_one_batch_is_checked_without_a_pool(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[int]
+) -> None:
+    monkeypatch.setattr(ingest_module, "BATCH", 10)
+    rows = [{**ROWS[0], "complaint_id": f"NCRP-{n:05d}"} for n in range(10)]
+    assert ingest(node, write_csv(tmp_path / "ten.csv", rows), workers=2)["ingested"] == 10
+    assert pools == []  # starting processes would cost more than it saves
+
+
+def test_an_interrupted_ingest_with_workers_goes_on_where_it_stopped(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[int]
+) -> None:
+    monkeypatch.setattr(ingest_module, "BATCH", 10)
+    rows = [
+        {**ROWS[0], "complaint_id": f"NCRP-{n:05d}", "phones": f"+91 98765 {n:05d}"}
+        for n in range(75)
+    ]
+    rows[12]["received_on"] = "not a date"
+    rows[58]["loss_amount"] = "-1"
+    path = write_csv(tmp_path / "many.csv", rows)
+    calls = [0]
+
+    def interrupt(_position: int) -> None:  # while batches are being checked by the workers
+        calls[0] += 1
+        if calls[0] == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_file(node.ctx, None, path, IngestOptions(workers=2), interrupt)
+    assert pools == [2]
+    with node.ctx.transaction() as session:
+        (stopped,) = session.scalars(select(ComplaintIngest)).all()
+        line, status = stopped.line, stopped.status
+    # Whole batches were committed, each with the line it reached; nothing after that line.
+    assert status == "running" and 11 <= line < 76 and (line - 1) % 10 == 0
+    assert complaints(node) == len([n for n in range(2, line + 1) if n not in (14, 60)])
+    resumed = ingest(node, path, workers=2)
+    assert resumed["resumed_after_line"] == line
+    assert resumed["ingested"] == 73 and resumed["unchanged"] == 0
+    assert [r["line"] for r in resumed["rejected"]] == [14, 60]
+    assert complaints(node) == 73
+    with node.ctx.transaction() as session:
+        runs = session.scalars(select(ComplaintIngest)).all()
+        assert [(r.status, r.line, r.ingested, r.rejected) for r in runs] == [
+            ("complete", 76, 73, 2)
+        ]
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "link.ingest")).all()
+        assert len(events) == 1 and events[0].details["resumed_after_line"] == line
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_read_no_further_keeps_the_batches_read_before(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """A reader that cannot go on (``LinkInputError`` after some rows) leaves every batch
+    before the damage stored, with or without workers."""
+    monkeypatch.setattr(ingest_module, "BATCH", 10)
+    rows = [{**ROWS[0], "complaint_id": f"NCRP-{n:05d}"} for n in range(60)]
+    path = write_csv(tmp_path / "damaged.csv", rows)
+    read_rows = ingest_module.readers.read_rows
+
+    def damaged(fmt: str, stream: Any) -> Any:
+        for row in read_rows(fmt, stream):
+            if row.line > 46:
+                raise LinkInputError("the file cannot be read after line 46")
+            yield row
+
+    monkeypatch.setattr(ingest_module.readers, "read_rows", damaged)
+    with pytest.raises(LinkInputError, match="after line 46"):
+        ingest(node, path, workers=workers)
+    assert complaints(node) == 40
+    with node.ctx.transaction() as session:
+        (record,) = session.scalars(select(ComplaintIngest)).all()
+        assert (record.status, record.line) == ("running", 41)

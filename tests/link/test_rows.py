@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 from decimal import Decimal
 
@@ -24,6 +25,8 @@ text = st.text(max_size=60)
 def test_any_record_is_accepted_or_rejected_with_a_reason(values: dict[str, object]) -> None:
     result = check_row(values, Mapping.default(), RowOptions(country="IN"))
     assert isinstance(result, ComplaintRecord) or (isinstance(result, str) and result)
+    # What a worker of `link ingest --workers` sends back is what it checked.
+    assert pickle.loads(pickle.dumps(result)) == result
 
 
 @settings(max_examples=200, deadline=None)

@@ -39,6 +39,13 @@ def ingest_cmd(
     file_format: str = typer.Option(
         None, "--format", help="csv, jsonl or parquet (default: from the extension)."
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="Processes that check rows (default: the link_ingest_workers setting, one per "
+        "core; 1: no pool).",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Ingest complaints: good rows kept, bad rows reported with their line; resumable."""
@@ -51,6 +58,7 @@ def ingest_cmd(
         mapping=load_mapping(mapping) if mapping is not None else None,
         date_format=date_format,
         format=file_format.lower() if file_format else None,
+        workers=workers,
     )
     actor = current_actor(st)
     size = path.stat().st_size if path.is_file() else 0

@@ -14,6 +14,10 @@ Stages, one way: read (a registered reader per format, :mod:`comity.link.readers
 - **Bad rows** are rejected with their line and reason; good rows are kept; a summary ends
   the run. The file as a whole is refused (exit 2, nothing stored) only when no row could be
   read: an unknown format, a header without ``complaint_id``, an unreadable mapping.
+- **Every core**: checking rows costs three times what storing them does, so a file of more
+  than one batch is checked by a pool of worker processes (``workers``, by default one per
+  core) while the main process stores the batch before, in file order. With one worker, or
+  one batch, rows are checked in the main process.
 
 Complaints hold personal data: they stay on this node, and every ingest is in the audit log.
 """
@@ -21,7 +25,11 @@ Complaints hold personal data: they stay on this node, and every ingest is in th
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +48,14 @@ from comity.intel.observables import check_country
 from comity.link import readers
 from comity.link.errors import LinkInputError
 from comity.link.models import Complaint, ComplaintIdentifier, ComplaintIngest
-from comity.link.rows import ComplaintRecord, Mapping, RowOptions, check_row
+from comity.link.rows import (
+    ComplaintRecord,
+    Mapping,
+    RowOptions,
+    check_row,
+    check_rows,
+    start_worker,
+)
 
 BATCH: Final = 2000
 """Rows checked and stored per transaction (the most a crash makes a resumed run redo)."""
@@ -50,6 +65,13 @@ KEPT: Final = 1000
 
 MAX_REPORTED: Final = 100_000
 """At most this many rejections are listed in a run's result; ``rejected_total`` counts all."""
+
+LOOKAHEAD: Final = 2
+"""Batches read and handed to the workers ahead of the one being stored."""
+
+CHUNKS_PER_WORKER: Final = 2
+"""A batch goes to the workers in this many pieces per worker, so that none waits idle on
+another's last piece."""
 
 INGESTERS: Final = ("administrator", "supervisor", "analyst", "investigator")
 
@@ -67,10 +89,17 @@ class IngestOptions:
     """``csv``, ``jsonl`` or ``parquet``; by default from the file's extension."""
     name: str | None = None
     """The file's name as the user knows it (an upload's); by default the path's."""
+    workers: int | None = None
+    """Processes that check rows; by default the ``link_ingest_workers`` setting (one per core).
+    With 1, rows are checked in this process."""
 
 
 Progress = Callable[[int], None]
 """Called with the bytes of the file read so far."""
+
+_Row = readers.RawRow | readers.BadRow
+_Checked = list[tuple[int, ComplaintRecord | str]]
+"""Rows as checked: ``(line, complaint or the reason it is rejected)``, in file order."""
 
 
 @dataclass
@@ -105,11 +134,17 @@ def ingest_file(
     options: IngestOptions,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Ingest the complaints of ``path``; return the run's summary (see the module)."""
+    """Ingest the complaints of ``path``; return the run's summary (see the module).
+
+    With more than one worker (:func:`worker_count`) the workers are started with ``spawn``:
+    a script that calls this must guard its own work with ``if __name__ == "__main__":``, as
+    :mod:`multiprocessing` requires, or ask for ``IngestOptions(workers=1)``.
+    """
     name = options.name or path.name
     fmt = readers.check_format(options.format or readers.format_for(name))
     country = check_country(options.country) if options.country else None
     mapping = (options.mapping or Mapping.default()).with_date_format(options.date_format)
+    workers = worker_count(ctx, options)
     digest = _sha256(path)
     with ctx.transaction() as session:
         actor = resolve_actor(session, actor_name)
@@ -123,7 +158,9 @@ def ingest_file(
         run.rejected = list((record.details or {}).get("rejected", []))
         run.warnings = list((record.details or {}).get("warnings", []))
     try:
-        _read_and_store(ctx, path, fmt, mapping, country, run, ingest_id, resume_after, progress)
+        _read_and_store(
+            ctx, path, fmt, mapping, country, run, ingest_id, resume_after, progress, workers
+        )
     except LinkInputError:
         if not resume_after and not run.batches:
             _forget(ctx, ingest_id)  # refused as a whole: no trace of a run that stored nothing
@@ -153,6 +190,13 @@ def ingest_file(
     return summary
 
 
+def worker_count(ctx: NodeContext, options: IngestOptions) -> int:
+    """The processes that check an ingest's rows: ``options.workers``, else the node's
+    ``link_ingest_workers`` setting, else one per core."""
+    chosen = options.workers or ctx.settings.link_ingest_workers or os.cpu_count() or 1
+    return max(chosen, 1)
+
+
 def _read_and_store(
     ctx: NodeContext,
     path: Path,
@@ -163,35 +207,115 @@ def _read_and_store(
     ingest_id: Any,
     resume_after: int,
     progress: Progress | None,
+    workers: int,
 ) -> None:
-    """Read the file, check its rows, and store them a batch per transaction."""
+    """Read the file, check its rows, and store them a batch per transaction, in file order.
+
+    With one worker each batch is checked and stored before the next is read. With more, the
+    file's first batch is kept back: a second one starts the pool, and from then on batches
+    are read and handed to the workers up to :data:`LOOKAHEAD` ahead of the one the main
+    process stores (the first is checked here, while the workers start). A file that cannot
+    be read further (``LinkInputError``) keeps the batches read before, as with one worker.
+    """
     row_options = RowOptions(country=country)
+    pending: deque[tuple[list[_Row], list[Future[_Checked]] | None]] = deque()
+    ahead = LOOKAHEAD if workers > 1 else 0
+    pool: ProcessPoolExecutor | None = None
+
+    def settle_oldest() -> None:
+        batch, futures = pending.popleft()
+        checked: Iterator[tuple[int, ComplaintRecord | str]]
+        if futures is None:
+            checked = (
+                (row.line, check_row(row.values, mapping, row_options))
+                for row in _to_check(batch, resume_after)
+            )
+        else:
+            checked = (item for future in futures for item in future.result())
+        _settle(ctx, ingest_id, run, batch, checked, resume_after)
+
     with path.open("rb") as stream, paused_collection():
-        rows = readers.read_rows(fmt, stream)
+        batches = _batches(readers.read_rows(fmt, stream), stream, progress)
         header_checked = False
-        for batch in _batches(rows, stream, progress):
-            if not header_checked:
-                _check_columns(batch, mapping, country)
-                header_checked = True
-            checked: list[tuple[int, ComplaintRecord]] = []
-            last_line = resume_after
-            for row in batch:
-                last_line = row.line
-                if row.line <= resume_after:
-                    continue
-                if isinstance(row, readers.BadRow):
-                    run.reject(row.line, row.reason)
-                    continue
-                result = check_row(row.values, mapping, row_options)
-                if isinstance(result, str):
-                    run.reject(row.line, result)
-                    continue
-                for warning in result.warnings:
-                    run.warn(row.line, warning)
-                checked.append((row.line, result))
-            if last_line > resume_after or checked:
-                _store_batch(ctx, ingest_id, checked, run, last_line)
-                run.batches += 1
+        try:
+            while True:
+                try:
+                    batch = next(batches, None)
+                except LinkInputError:
+                    while pending:  # what was read before the damage is kept
+                        settle_oldest()
+                    raise
+                if batch is None:
+                    break
+                if not header_checked:
+                    _check_columns(batch, mapping, country)
+                    header_checked = True
+                rows = _to_check(batch, resume_after)
+                if pool is None and pending and ahead and rows:
+                    pool = ProcessPoolExecutor(
+                        max_workers=workers,
+                        mp_context=multiprocessing.get_context("spawn"),  # holds connections
+                        initializer=start_worker,
+                        initargs=(mapping, row_options),
+                    )
+                pending.append((batch, _submit(pool, rows, workers) if pool else None))
+                while len(pending) > ahead:
+                    settle_oldest()
+            while pending:
+                settle_oldest()
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _to_check(batch: list[_Row], resume_after: int) -> list[readers.RawRow]:
+    """The rows of a batch to check: readable, and after the line a resumed run goes on from."""
+    return [r for r in batch if isinstance(r, readers.RawRow) and r.line > resume_after]
+
+
+def _submit(
+    pool: ProcessPoolExecutor, rows: list[readers.RawRow], workers: int
+) -> list[Future[_Checked]]:
+    """Hand ``rows`` to the workers in pieces, as plain ``(line, values)``."""
+    size = max(-(-len(rows) // (workers * CHUNKS_PER_WORKER)), 1)
+    return [
+        pool.submit(check_rows, [(row.line, row.values) for row in rows[start : start + size]])
+        for start in range(0, len(rows), size)
+    ]
+
+
+def _settle(
+    ctx: NodeContext,
+    ingest_id: Any,
+    run: _Run,
+    batch: list[_Row],
+    checked: Iterator[tuple[int, ComplaintRecord | str]],
+    resume_after: int,
+) -> None:
+    """Count the batch's rejections and warnings in line order, then store its complaints
+    with the line reached. ``checked`` gives the results of :func:`_to_check`'s rows, in order.
+    """
+    good: list[tuple[int, ComplaintRecord]] = []
+    last_line = resume_after
+    for row in batch:
+        last_line = row.line
+        if row.line <= resume_after:
+            continue
+        if isinstance(row, readers.BadRow):
+            run.reject(row.line, row.reason)
+            continue
+        line, result = next(checked)
+        if line != row.line:
+            raise RuntimeError(f"row of line {line} checked in place of line {row.line}")
+        if isinstance(result, str):
+            run.reject(row.line, result)
+            continue
+        for warning in result.warnings:
+            run.warn(row.line, warning)
+        good.append((row.line, result))
+    if last_line > resume_after or good:
+        _store_batch(ctx, ingest_id, good, run, last_line)
+        run.batches += 1
 
 
 def _forget(ctx: NodeContext, ingest_id: Any) -> None:

@@ -17,9 +17,12 @@ victims saw different pages of one scam site.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+import signal
 import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -195,6 +198,11 @@ class Identifier:
     origin: str
     valid: bool
 
+    def __reduce__(self) -> tuple[Callable[..., Identifier], tuple[str, str, str, str, bool]]:
+        """Pickled as its five values: two thirds of the cost of the slots' state, which counts
+        when workers send back a file's complaints (``comity link ingest --workers``)."""
+        return Identifier, (self.type, self.value, self.raw, self.origin, self.valid)
+
 
 @dataclass(frozen=True)
 class RowOptions:
@@ -288,6 +296,8 @@ def identifiers_of(
                 continue
             if len(raw) > 500:
                 raise _Bad(f"a value of {name!r} is longer than 500 characters")
+            # normalize() caches by (type, value as written, country), bounded: the same mule
+            # account written the same way in many complaints is parsed once per process.
             observable = normalize(obs_type, raw, country=country)
             add(Identifier(obs_type, observable.value, raw, "field", observable.valid))
     if narrative:
@@ -451,3 +461,36 @@ def _currency(value: Any, loss: Decimal | None, country: str, warnings: list[str
     if not _CURRENCY.fullmatch(code):
         raise _Bad(f"currency {text[:10]!r} is not an ISO 4217 code such as INR or USD")
     return code
+
+
+# Checking in worker processes (``comity link ingest --workers``). A worker is set up once with
+# what applies to every row of the file; it is sent rows as ``(line, values)`` and answers
+# ``(line, ComplaintRecord or reason)``, all plain picklable values.
+
+_worker_file: tuple[Mapping, RowOptions] | None = None
+
+
+def start_worker(mapping: Mapping, options: RowOptions) -> None:
+    """Set up a worker process to check the rows of one file (a process pool's initializer).
+
+    The worker ignores Ctrl-C: an interrupted ingest is stopped by its main process, which
+    shuts the pool down; the worker's own traceback would only hide the main one. Like the
+    main process during an ingest (:func:`comity.core.collector.paused_collection`), it runs
+    without the cyclic garbage collector: rows and complaints hold no reference cycles, and
+    the collector's passes over the caches cost a sixth of the checking.
+    """
+    global _worker_file
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()  # the worker ends with the ingest
+    _worker_file = (mapping, options)
+
+
+def check_rows(
+    rows: Sequence[tuple[int, dict[str, Any]]],
+) -> list[tuple[int, ComplaintRecord | str]]:
+    """In a worker set up by :func:`start_worker`: :func:`check_row` of each ``(line, values)``,
+    in order, as ``(line, checked complaint or reason)``."""
+    if _worker_file is None:
+        raise RuntimeError("check_rows runs in a worker set up by start_worker")
+    mapping, options = _worker_file
+    return [(line, check_row(values, mapping, options)) for line, values in rows]
