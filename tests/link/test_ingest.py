@@ -542,7 +542,18 @@ def test_workers_store_exactly_what_one_process_stores(
     assert alone["ingested"] > 1400 and alone["rejected_total"] > 30 and alone["warnings"]
     reasons = " ".join(r["reason"] for r in alone["rejected"])
     assert "already held with other content" in reasons and "fields where" in reasons
-    assert {**pooled, "ingest": None} == {**alone, "ingest": None}
+    assert {**pooled, "ingest": None, "seconds": None} == {
+        **alone,
+        "ingest": None,
+        "seconds": None,
+    }
+    # Where the time went: every stage timed, checking done in the workers for the pooled run.
+    for result in (alone, pooled):
+        seconds = result["seconds"]
+        assert set(seconds) == {"read", "check", "extract", "normalize", "wait", "store"}
+        assert seconds["check"] > 0 and seconds["store"] > 0
+        assert seconds["extract"] + seconds["normalize"] <= seconds["check"]
+    assert alone["seconds"]["wait"] == 0 < pooled["seconds"]["wait"]
     assert held(us_node) == held(node)
     assert held(node)[1]  # identifiers, from the fields and the narratives
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -55,6 +56,7 @@ from comity.link.rows import (
     check_row,
     check_rows,
     start_worker,
+    take_seconds,
 )
 
 BATCH: Final = 2000
@@ -72,6 +74,12 @@ LOOKAHEAD: Final = 2
 CHUNKS_PER_WORKER: Final = 2
 """A batch goes to the workers in this many pieces per worker, so that none waits idle on
 another's last piece."""
+
+SECONDS: Final = ("read", "check", "extract", "normalize", "wait", "store")
+"""The stages an ingest's summary times: ``read`` (parsing the file), ``check`` (checking
+rows, in the workers — CPU seconds summed over them), within it ``extract`` (identifiers
+from narratives) and ``normalize`` (the list fields' values), ``wait`` (the main process
+waiting for the workers) and ``store`` (the database)."""
 
 INGESTERS: Final = ("administrator", "supervisor", "analyst", "investigator")
 
@@ -98,8 +106,9 @@ Progress = Callable[[int], None]
 """Called with the bytes of the file read so far."""
 
 _Row = readers.RawRow | readers.BadRow
-_Checked = list[tuple[int, ComplaintRecord | str]]
-"""Rows as checked: ``(line, complaint or the reason it is rejected)``, in file order."""
+_Checked = tuple[list[tuple[int, ComplaintRecord | str]], dict[str, float]]
+"""Rows as checked: ``(line, complaint or the reason it is rejected)``, in file order, and
+the seconds the worker spent by stage."""
 
 
 @dataclass
@@ -116,6 +125,13 @@ class _Run:
     def __post_init__(self) -> None:
         self.rejected: list[dict[str, Any]] = []
         self.warnings: list[dict[str, Any]] = []
+        self.seconds: dict[str, float] = dict.fromkeys(SECONDS, 0.0)
+        """Where the time went, by stage (:data:`SECONDS`)."""
+
+    def spent(self, seconds: dict[str, float]) -> None:
+        """Add time spent by stage."""
+        for stage, value in seconds.items():
+            self.seconds[stage] += value
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected_total += 1
@@ -224,27 +240,38 @@ def _read_and_store(
 
     def settle_oldest() -> None:
         batch, futures = pending.popleft()
-        checked: Iterator[tuple[int, ComplaintRecord | str]]
+        checked: list[tuple[int, ComplaintRecord | str]] = []
+        started = time.perf_counter()
         if futures is None:
-            checked = (
+            checked = [
                 (row.line, check_row(row.values, mapping, row_options))
                 for row in _to_check(batch, resume_after)
-            )
+            ]
+            run.spent(take_seconds())
         else:
-            checked = (item for future in futures for item in future.result())
-        _settle(ctx, ingest_id, run, batch, checked, resume_after)
+            for future in futures:
+                results, seconds = future.result()
+                checked.extend(results)
+                run.spent(seconds)
+            run.seconds["wait"] += time.perf_counter() - started
+        started = time.perf_counter()
+        _settle(ctx, ingest_id, run, batch, iter(checked), resume_after)
+        run.seconds["store"] += time.perf_counter() - started
 
     with path.open("rb") as stream, paused_collection():
         batches = _batches(readers.read_rows(fmt, stream), stream, progress)
         header_checked = False
         try:
             while True:
+                started = time.perf_counter()
                 try:
                     batch = next(batches, None)
                 except LinkInputError:
                     while pending:  # what was read before the damage is kept
                         settle_oldest()
                     raise
+                finally:
+                    run.seconds["read"] += time.perf_counter() - started
                 if batch is None:
                     break
                 if not header_checked:
@@ -505,4 +532,5 @@ def _summary(record: ComplaintIngest, run: _Run, resumed_after: int) -> dict[str
         "rejected_total": run.rejected_total,
         "warnings": run.warnings,
         "resumed_after_line": resumed_after or None,
+        "seconds": {stage: round(run.seconds[stage], 3) for stage in SECONDS},
     }

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from time import perf_counter
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -238,14 +239,34 @@ class _Bad(Exception):
 def check_row(
     values: dict[str, Any], mapping: Mapping, options: RowOptions
 ) -> ComplaintRecord | str:
-    """The checked complaint of one record, or the reason it is rejected."""
-    fields, problem = mapping.apply(values)
-    if problem:
-        return problem
+    """The checked complaint of one record, or the reason it is rejected (the time it took is
+    counted in this process's :func:`take_seconds`)."""
+    started = perf_counter()
     try:
+        fields, problem = mapping.apply(values)
+        if problem:
+            return problem
         return _record(fields, mapping, options)
     except _Bad as bad:
         return str(bad)
+    finally:
+        _spent["check"] += perf_counter() - started
+
+
+STAGES: Final = ("check", "extract", "normalize")
+"""What :func:`take_seconds` reports: all of checking rows (``check``), and within it
+extracting identifiers from narratives (``extract``, their normalization included) and
+normalizing the list fields' values (``normalize``)."""
+
+_spent: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+
+
+def take_seconds() -> dict[str, float]:
+    """The seconds this process spent in each of :data:`STAGES` since the last call."""
+    taken = dict(_spent)
+    for stage in STAGES:
+        _spent[stage] = 0.0
+    return taken
 
 
 def _record(fields: dict[str, Any], mapping: Mapping, options: RowOptions) -> ComplaintRecord:
@@ -298,10 +319,15 @@ def identifiers_of(
                 raise _Bad(f"a value of {name!r} is longer than 500 characters")
             # normalize() caches by (type, value as written, country), bounded: the same mule
             # account written the same way in many complaints is parsed once per process.
+            started = perf_counter()
             observable = normalize(obs_type, raw, country=country)
+            _spent["normalize"] += perf_counter() - started
             add(Identifier(obs_type, observable.value, raw, "field", observable.valid))
     if narrative:
-        for hit in extract(narrative, country=country):
+        started = perf_counter()
+        hits = extract(narrative, country=country)
+        _spent["extract"] += perf_counter() - started
+        for hit in hits:
             if hit.type not in NOT_LINKING and len(hit.value) <= 500:
                 add(Identifier(hit.type, hit.value, hit.raw[:500], "narrative", hit.valid))
     for identifier in list(found.values()):
@@ -492,10 +518,12 @@ def start_worker(mapping: Mapping, options: RowOptions) -> None:
 
 def check_rows(
     rows: Sequence[tuple[int, dict[str, Any]]],
-) -> list[tuple[int, ComplaintRecord | str]]:
+) -> tuple[list[tuple[int, ComplaintRecord | str]], dict[str, float]]:
     """In a worker set up by :func:`start_worker`: :func:`check_row` of each ``(line, values)``,
-    in order, as ``(line, checked complaint or reason)``."""
+    in order, as ``(line, checked complaint or reason)``, and the seconds it took by stage
+    (:func:`take_seconds`)."""
     if _worker_file is None:
         raise RuntimeError("check_rows runs in a worker set up by start_worker")
     mapping, options = _worker_file
-    return [(line, check_row(values, mapping, options)) for line, values in rows]
+    checked = [(line, check_row(values, mapping, options)) for line, values in rows]
+    return checked, take_seconds()
