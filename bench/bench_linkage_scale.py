@@ -367,13 +367,15 @@ def main() -> int:
     finished = splink.status == "ok"
     run_s = stages["run"].seconds
     summary = ours["run"]
-    timings = ours["ingest"].get("timings")
+    timings = ours["ingest"].get("seconds")
+    run_seconds = summary.get("seconds")
     extra: dict[str, Any] = {
         **{k: v for stage, m in stages.items() for k, v in m.figures(stage).items()},
         "end_to_end_s": round(end_to_end, 2),
         "peak_MB": round(peak / MB, 1),
         "db_MB": round(ours["db_bytes"] / MB, 1),
-        "ingest_timings": timings if isinstance(timings, dict) else None,
+        "ingest_seconds": timings if isinstance(timings, dict) else None,
+        "run_seconds": run_seconds if isinstance(run_seconds, dict) else None,
         "ingested": ours["ingest"].get("ingested"),
         "rejected": ours["ingest"].get("rejected_total"),
         "networks": summary.get("networks"),
