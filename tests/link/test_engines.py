@@ -201,5 +201,12 @@ def test_the_engine_is_chosen_on_the_command_line(cli_node_factory: Any, tmp_pat
     assert unknown.code == 2 and "no linkage engine named 'graphframes'" in unknown.err
     run = cli.run("link", "run", "--full", "--engine", "duckdb", "--json", check=True).json()
     assert (run["engine"], run["networks"], run["linked"]) == ("duckdb", 1, 2)
+    # Spark needs a Java runtime: without one the run stops with a clear line (exit 3), and
+    # nothing changes.
+    cli.env["PATH"] = str(tmp_path / "no-java")
+    cli.env.pop("JAVA_HOME", None)
+    no_java = cli.run("link", "run", "--full", "--engine", "spark")
+    assert no_java.code == 3 and "needs a Java runtime" in no_java.err
+    assert "Traceback" not in no_java.err
     human = cli.run("link", "run", "--full", "--engine", "duckdb", check=True)
     assert "full run (asked for) with the duckdb engine: read 2 complaints" in human.out
