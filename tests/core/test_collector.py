@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from comity.core.collector import paused_collection
+from comity.core.collector import collect_young, paused_collection
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +83,20 @@ def test_as_a_decorator() -> None:
     assert work() is False
     assert work() is False  # each call pauses afresh
     assert gc.isenabled()
+
+
+def test_young_cycles_are_freed_while_the_collector_waits() -> None:
+    class Node:
+        def __init__(self) -> None:
+            self.other: Node | None = None
+
+    with paused_collection():
+        kept = []
+        for _ in range(1000):
+            a, b = Node(), Node()
+            a.other, b.other = b, a  # a cycle, unreachable after the loop
+            kept.append(Node())
+        freed = collect_young()
+        assert not gc.isenabled()
+    assert freed >= 2000
+    assert len(kept) == 1000

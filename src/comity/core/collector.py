@@ -50,3 +50,14 @@ def paused_collection() -> Iterator[None]:
             _depth -= 1
             if _depth == 0 and _was_enabled:
                 gc.enable()
+
+
+def collect_young() -> int:
+    """While the collector is paused, free the reference cycles made since the last call —
+    a finished database session's, say — with one pass over the youngest objects only
+    (cheap: what a batch allocated, never the long-lived heap); return how many were freed.
+
+    Long pauses need it: each committed batch of an ingest leaves a few cycles (a session and
+    its transaction refer to each other), and over ten million rows they add up to gigabytes.
+    """
+    return gc.collect(0)

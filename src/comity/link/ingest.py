@@ -40,7 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comity.context import NodeContext
-from comity.core.collector import paused_collection
+from comity.core.collector import collect_young, paused_collection
 from comity.core.timeutil import utcnow
 from comity.db.bulk import insert_many
 from comity.identity import audit
@@ -256,6 +256,7 @@ def _read_and_store(
             run.seconds["wait"] += time.perf_counter() - started
         started = time.perf_counter()
         _settle(ctx, ingest_id, run, batch, iter(checked), resume_after)
+        collect_young()  # the batch's session leaves cycles the paused collector would keep
         run.seconds["store"] += time.perf_counter() - started
 
     with path.open("rb") as stream, paused_collection():
