@@ -30,7 +30,14 @@ from comity.link.graph import HubPolicy, link
 from comity.link.ingest import IngestOptions, ingest_file
 from comity.link.networks import run_linkage
 from tests.conftest import CliNode, Node
-from tests.link.test_networks import CORPUS, complaint, corpus_node, networks, write
+from tests.link.test_networks import (
+    CORPUS,
+    complaint,
+    corpus_node,
+    hub_rows,
+    networks,
+    write,
+)
 
 HAS_JAVA = bool(os.environ.get("JAVA_HOME") or shutil.which("java"))
 needs_java = pytest.mark.skipif(not HAS_JAVA, reason="the spark engine needs a Java runtime")
@@ -129,18 +136,7 @@ def test_a_full_run_with_each_engine_finds_the_same_networks(
     linked = corpus_node(node)
     ingest_file(linked.ctx, None, CORPUS / "corpus-in.csv", IngestOptions(country="IN"))
     ingest_file(linked.ctx, None, CORPUS / "corpus-us.jsonl", IngestOptions(country="US"))
-    rows = []
-    for gang in range(6):  # a courier's line named by six unrelated gangs' victims: a hub
-        for victim in range(5):
-            rows.append(
-                complaint(
-                    f"G{gang}-{victim}",
-                    phones=f"+91 98{gang}11 0000{gang};1800 209 1234",
-                    upi_ids=f"gang{gang}@ybl",
-                )
-            )
-    rows += [complaint(f"U{victim}", upi_ids="mule.account@okaxis") for victim in range(30)]
-    ingest_file(linked.ctx, None, write(tmp_path / "hubs.csv", rows), IngestOptions())
+    ingest_file(linked.ctx, None, write(tmp_path / "hubs.csv", hub_rows()), IngestOptions())
     reference = run_linkage(linked.ctx, None, full=True, engine="memory")
     before = networks(linked)
     summary = run_linkage(linked.ctx, None, full=True, engine=engine)

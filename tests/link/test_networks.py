@@ -61,6 +61,21 @@ def complaint(cid: str, *, day: str = "2024-05-01", **fields: Any) -> dict[str, 
     return {"complaint_id": cid, "country": "IN", "received_on": day, **fields}
 
 
+def hub_rows() -> list[dict[str, Any]]:
+    """Six unrelated gangs whose victims all mention one courier's line (a hub), and one gang
+    whose 30 victims only give its UPI id (a busy identifier that is evidence)."""
+    rows = [
+        complaint(
+            f"G{gang}-{victim}",
+            phones=f"+91 98{gang}11 0000{gang};1800 209 1234",
+            upi_ids=f"gang{gang}@ybl",
+        )
+        for gang in range(6)
+        for victim in range(5)
+    ]
+    return rows + [complaint(f"U{victim}", upi_ids="mule.account@okaxis") for victim in range(30)]
+
+
 def ingest(node: Node, path: Path) -> dict[str, Any]:
     return ingest_file(node.ctx, None, path, IngestOptions())
 
@@ -177,19 +192,7 @@ def test_ids_are_stable_and_merges_are_recorded(node: Node, tmp_path: Path) -> N
 def test_a_hub_links_nothing_but_a_frauds_own_busy_identifier_does(
     node: Node, tmp_path: Path
 ) -> None:
-    rows = []
-    for gang in range(6):  # six unrelated gangs whose victims all mention one courier's line
-        for victim in range(5):
-            rows.append(
-                complaint(
-                    f"G{gang}-{victim}",
-                    phones=f"+91 98{gang}11 0000{gang};1800 209 1234",
-                    upi_ids=f"gang{gang}@ybl",
-                )
-            )
-    for victim in range(30):  # one gang, 30 victims who only give its UPI id
-        rows.append(complaint(f"U{victim}", upi_ids="mule.account@okaxis"))
-    ingest(node, write(tmp_path / "hubs.csv", rows))
+    ingest(node, write(tmp_path / "hubs.csv", hub_rows()))
     run_linkage(node.ctx, None)
     found = groups(node)
     assert len(found) == 7
