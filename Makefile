@@ -3,7 +3,6 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-BENCH_STAMP := $(VENV)/.bench-stamp
 
 .PHONY: venv demo test lint typecheck unit bench clean
 
@@ -15,10 +14,6 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 venv: $(STAMP)
-
-$(BENCH_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
-	@touch $(BENCH_STAMP)
 
 demo: venv
 	@bash demo/run.sh
@@ -35,7 +30,7 @@ unit: venv
 
 test: lint typecheck unit
 
-bench: $(BENCH_STAMP)
+bench: venv
 	$(PY) bench/run_all.py
 
 clean:

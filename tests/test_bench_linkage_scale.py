@@ -39,7 +39,9 @@ def test_measure_counts_the_whole_process_tree(scale: ModuleType) -> None:
     parent += f"exec({hold!r}); p.wait()"
     measured = scale.measure([sys.executable, "-c", parent])
     assert measured.status == "ok"
-    assert measured.maxrss < 250_000_000  # the largest process alone
+    # The largest process alone holds its 150 MB (its high-water mark may also count the
+    # test process's own memory at the fork that started it: Linux keeps it across exec).
+    assert measured.maxrss > 150_000_000
     assert measured.tree_peak > 280_000_000  # both at once
 
 

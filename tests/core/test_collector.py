@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -90,13 +91,17 @@ def test_young_cycles_are_freed_while_the_collector_waits() -> None:
         def __init__(self) -> None:
             self.other: Node | None = None
 
+    cycles: weakref.WeakSet[Node] = weakref.WeakSet()
     with paused_collection():
-        kept = []
+        kept = [Node() for _ in range(1000)]
         for _ in range(1000):
             a, b = Node(), Node()
-            a.other, b.other = b, a  # a cycle, unreachable after the loop
-            kept.append(Node())
+            a.other, b.other = b, a  # a cycle, unreachable once a and b are gone
+            cycles.update((a, b))
+        del a, b
+        assert len(cycles) == 2000  # the paused collector keeps them all
         freed = collect_young()
         assert not gc.isenabled()
+        assert len(cycles) == 0
     assert freed >= 2000
     assert len(kept) == 1000
