@@ -21,7 +21,7 @@ from comity.identity.models import AuditEvent
 from comity.link.match import eligible
 from tests.conftest import CliNode
 from tests.taxii.test_pull import Servers
-from tests.web.conftest import free_port
+from tests.web.conftest import free_port, peer_over_http
 
 CORPUS = Path(__file__).parents[1] / "data" / "complaints"
 
@@ -69,21 +69,7 @@ def pair(cli_node_factory: Any, tmp_path: Path) -> tuple[CliNode, CliNode]:
     fbi: CliNode = cli_node_factory("fbi")
     cbi.run("init", "--agency", "CBI", "--agency-code", "CBI", "--country", "IN", check=True)
     fbi.run("init", "--agency", "FBI", "--agency-code", "FBI", "--country", "US", check=True)
-    cbi.run("node", "export", "--out", str(tmp_path / "cbi.json"), check=True)
-    fbi.run("node", "export", "--out", str(tmp_path / "fbi.json"), check=True)
-    given = cbi.run("peer", "add", "--descriptor", str(tmp_path / "fbi.json"), "--json", check=True)
-    (tmp_path / "given.json").write_text(given.out)
-    PORT["cbi"] = free_port()
-    fbi.run(
-        "peer",
-        "add",
-        "--descriptor",
-        str(tmp_path / "cbi.json"),
-        "--url",
-        f"http://127.0.0.1:{PORT['cbi']}",
-        check=True,
-    )
-    fbi.run("peer", "credentials", "CBI", "--from", str(tmp_path / "given.json"), check=True)
+    PORT["cbi"] = peer_over_http(cbi, fbi, tmp_path)
     cbi.run("link", "ingest", str(CORPUS / "corpus-in.csv"), "--country", "IN", check=True)
     fbi.run("link", "ingest", str(CORPUS / "corpus-us.jsonl"), "--country", "US", check=True)
     return cbi, fbi

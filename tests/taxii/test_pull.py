@@ -33,7 +33,7 @@ from comity.intel.stix import micros_of
 from comity.intel.tlp import TLP2_IDS
 from tests.conftest import CliNode
 from tests.taxii.conftest import TAXII, indicator
-from tests.web.conftest import free_port
+from tests.web.conftest import free_port, peer_over_http
 from tests.web.test_serve import self_signed
 
 STARTUP_SECONDS = 60.0
@@ -194,21 +194,7 @@ def pair(cli_node_factory: Any, servers: Servers, tmp_path: Path) -> Pair:
         "US",
         check=True,
     )
-    cbi.run("node", "export", "--out", str(tmp_path / "cbi.json"), check=True)
-    fbi.run("node", "export", "--out", str(tmp_path / "fbi.json"), check=True)
-    given = cbi.run("peer", "add", "--descriptor", str(tmp_path / "fbi.json"), "--json", check=True)
-    (tmp_path / "given.json").write_text(given.out)
-    port = free_port()
-    fbi.run(
-        "peer",
-        "add",
-        "--descriptor",
-        str(tmp_path / "cbi.json"),
-        "--url",
-        f"http://127.0.0.1:{port}",
-        check=True,
-    )
-    fbi.run("peer", "credentials", "CBI", "--from", str(tmp_path / "given.json"), check=True)
+    port = peer_over_http(cbi, fbi, tmp_path)
     cbi.run("collection", "create", "fraud-infra", check=True)
     cbi.run(
         "share",

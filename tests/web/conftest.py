@@ -24,7 +24,7 @@ from comity.context import NodeContext
 from comity.core.settings import Settings, load_settings
 from comity.identity.services import init_node
 from comity.web.app import create_app
-from tests.conftest import create_pg_schema, drop_pg_schema, pg_schema_url
+from tests.conftest import CliNode, create_pg_schema, drop_pg_schema, pg_schema_url
 
 LIMIT = 64 * 1024
 PROBLEM = "application/problem+json"
@@ -84,6 +84,28 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def peer_over_http(cbi: CliNode, fbi: CliNode, folder: Path) -> int:
+    """Make initialized CLI nodes ``cbi`` and ``fbi`` peers, the FBI reaching the CBI's API on
+    a free loopback port (returned; the caller starts the server there): descriptors exchanged,
+    the FBI given its credentials for the CBI."""
+    cbi.run("node", "export", "--out", str(folder / "cbi.json"), check=True)
+    fbi.run("node", "export", "--out", str(folder / "fbi.json"), check=True)
+    given = cbi.run("peer", "add", "--descriptor", str(folder / "fbi.json"), "--json", check=True)
+    (folder / "given.json").write_text(given.out)
+    port = free_port()
+    fbi.run(
+        "peer",
+        "add",
+        "--descriptor",
+        str(folder / "cbi.json"),
+        "--url",
+        f"http://127.0.0.1:{port}",
+        check=True,
+    )
+    fbi.run("peer", "credentials", "CBI", "--from", str(folder / "given.json"), check=True)
+    return port
 
 
 def start_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:

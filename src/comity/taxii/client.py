@@ -15,7 +15,6 @@ Credentials are sent in the ``Authorization`` header only and never logged.
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urljoin
@@ -23,9 +22,10 @@ from urllib.parse import urljoin
 import httpx
 
 from comity.federation.outgoing import Credentials
+from comity.federation.peer_http import PeerHttp, raise_for_status
 from comity.intel.errors import IntelInputError
 from comity.intel.stix import is_timestamp, load_json
-from comity.taxii.errors import PeerAnswerInvalid, PeerRefused, PeerUnreachable
+from comity.taxii.errors import PeerAnswerInvalid
 from comity.taxii.server import TAXII_MEDIA_TYPE
 
 MAX_ANSWER_BYTES: Final = 512 << 20
@@ -60,14 +60,13 @@ class TaxiiClient:
         if not base.startswith(("https://", "http://")):
             raise IntelInputError(f"the peer URL {url[:200]!r} is not an http(s) URL")
         self.base = base
-        verify_arg: bool | ssl.SSLContext = (
-            ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
-        )
-        self._http = httpx.Client(
-            headers={"Accept": TAXII_MEDIA_TYPE, "Authorization": credentials.authorization()},
-            verify=verify_arg,
+        self._http = PeerHttp(
+            base,
+            credentials,
             timeout=timeout,
-            follow_redirects=False,
+            max_bytes=MAX_ANSWER_BYTES,
+            verify=verify,
+            headers={"Accept": TAXII_MEDIA_TYPE},
         )
 
     def __enter__(self) -> TaxiiClient:
@@ -135,36 +134,15 @@ class TaxiiClient:
     def _get(
         self, url: str, params: dict[str, str | int] | None = None
     ) -> tuple[dict[str, Any], httpx.Headers]:
-        try:
-            with self._http.stream("GET", url, params=params) as response:
-                body = self._read(response)
-        except httpx.HTTPError as exc:
-            raise PeerUnreachable(
-                f"cannot reach the peer at {self.base}: {type(exc).__name__}", url=self.base
-            ) from None
+        response, body = self._http.exchange("GET", url, params=params)
         return self._checked(response, body), response.headers
 
     @staticmethod
-    def _read(response: httpx.Response) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise PeerAnswerInvalid(f"the peer's answer is larger than {MAX_ANSWER_BYTES}")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _checked(self, response: httpx.Response, body: bytes) -> dict[str, Any]:
-        status = response.status_code
-        if status != 200:
-            reason = _error_description(body) or response.reason_phrase
-            message = f"the peer answered {status} for {response.url.path}: {reason}"
-            if status in (401, 403, 404):
-                raise PeerRefused(message, status=status)
-            if status >= 500 or status == 429:
-                raise PeerUnreachable(message, status=status)
-            raise PeerAnswerInvalid(message, status=status)
+    def _checked(response: httpx.Response, body: bytes) -> dict[str, Any]:
+        reason = _error_description(body) or response.reason_phrase
+        raise_for_status(
+            response, f"the peer answered {response.status_code} for {response.url.path}: {reason}"
+        )
         kind = response.headers.get("content-type", "").replace(" ", "").lower()
         if not kind.startswith("application/taxii+json") or "version=2.1" not in kind:
             raise PeerAnswerInvalid(f"the peer answered with {kind[:80]!r}, not TAXII 2.1")
