@@ -13,6 +13,7 @@ def all_metadata() -> MetaData:
     from comity.federation import models as _federation  # noqa: F401
     from comity.identity import models as _identity  # noqa: F401
     from comity.intel import models as _intel  # noqa: F401
+    from comity.legal import models as _legal  # noqa: F401
     from comity.link import models as _link  # noqa: F401
     from comity.operations import models as _operations  # noqa: F401
 

@@ -1,0 +1,1 @@
+"""Legal cooperation: the knowledge base, the route advisor, drafting and request tracking."""
