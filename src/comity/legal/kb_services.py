@@ -26,7 +26,7 @@ from comity.identity.services import Actor
 from comity.legal.errors import KnowledgeBaseInvalid, LegalInputError, UnknownKnowledgeVersion
 from comity.legal.knowledge import KnowledgeBase
 from comity.legal.models import KnowledgeVersion
-from comity.legal.schema import Fact, entry_key, parse_file
+from comity.legal.schema import KINDS, Fact, entry_key, parse_file
 
 KB_WRITE_ROLES = ("legal_officer", "administrator")
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -199,3 +199,14 @@ def version_summary(row: KnowledgeVersion) -> dict[str, Any]:
         "by": row.created_by,
         "at": isoformat(row.created_at),
     }
+
+
+def export_kind(kb: KnowledgeBase, kind: str) -> dict[str, Any]:
+    """The entries of ``kind`` as they stand, as a knowledge-base document to edit and import."""
+    if kind not in KINDS:
+        raise LegalInputError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}", kind=kind)
+    entries = [
+        e.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=False)
+        for e in kb.all(kind)
+    ]
+    return {"kind": kind, "entries": entries}

@@ -407,7 +407,7 @@ class Requirement(Strict):
     role: str | None = None
     who: Literal["from", "to"] | None = None
     of: Literal["from", "to"] | None = None
-    if_unknown: Literal["undetermined", "precondition"] = "undetermined"
+    if_unknown: Literal["undetermined", "precondition", "exclude"] = "undetermined"
 
 
 class Caveat(Strict):
@@ -454,6 +454,8 @@ class MechanismEntry(Fact):
     next_steps: list[str] = Field(default_factory=list)
     not_for: NotFor | None = None
     notices_of: str | None = None
+    expected_figure: str | None = None
+    """A figure (``applies_to``) of the requested country giving the route's expected time."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
