@@ -37,14 +37,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from comity.context import NodeContext
-from comity.core.errors import CheckFailed, InvalidInput, NotFound, PermissionDenied
+from comity.core.errors import CheckFailed, InvalidInput, PermissionDenied
 from comity.core.files import write_secret
-from comity.core.keys import load_ed25519_public
 from comity.core.settings import Settings
-from comity.core.signing import SignatureInvalid, jws_parts, sign_document, verify_document
 from comity.core.timeutil import isoformat, utcnow
+from comity.federation.messages import open_sealed, seal
 from comity.federation.models import Peer
-from comity.federation.services import get_peer, trusted_signing_keys
+from comity.federation.services import get_peer
 from comity.identity import audit
 from comity.identity.models import PEER_ROLE
 from comity.identity.services import resolve_actor
@@ -393,31 +392,9 @@ def _check_budget(session: Session, settings: Settings, peer: Peer, asked: int) 
 
 def _verified(session: Session, text: str, kind: str) -> tuple[dict[str, Any], Peer]:
     """The document of a signed message of ``kind`` and the peer that signed it."""
-    try:
-        wrapper = orjson.loads(text)
-        document, signature = wrapper["document"], str(wrapper["signature"])
-        header, _payload = jws_parts(signature)
-    except (orjson.JSONDecodeError, KeyError, TypeError, SignatureInvalid):
-        raise LinkInputError("not a Comity match message") from None
-    if not isinstance(document, dict) or document.get("kind") != kind:
-        raise LinkInputError(f"expected a {kind}, got {str(document.get('kind'))[:40]!r}")
-    own = _own_code(session)
-    if document.get("to") != own:
-        raise MatchInvalid(f"the message is addressed to {str(document.get('to'))[:20]}, not {own}")
-    try:
-        peer = get_peer(session, str(document.get("from", ""))[:32])
-    except NotFound:
-        raise MatchInvalid("the message comes from an agency that is not a peer") from None
-    key_text = trusted_signing_keys(peer.agency).get(str(header.get("kid")))
-    if key_text is None:
-        raise MatchInvalid(f"the message is not signed by a key of {peer.agency.code}")
-    try:
-        signed = verify_document(signature, load_ed25519_public(key_text))
-    except SignatureInvalid:
-        raise MatchInvalid("the message's signature does not verify") from None
-    if signed != document:
-        raise MatchInvalid("the message was altered after it was signed")
-    return document, peer
+    return open_sealed(
+        session, text, kind, malformed=LinkInputError, invalid=MatchInvalid, what="match message"
+    )
 
 
 def message_kind(text: str) -> str:
@@ -453,9 +430,7 @@ def _pairs(value: Any) -> list[tuple[str, str]]:
 
 
 def _signed(ctx: NodeContext, document: dict[str, Any]) -> str:
-    keys = ctx.keys
-    signature = sign_document(keys.signing, document, keys.signing_fingerprint)
-    return orjson.dumps({"document": document, "signature": signature}).decode("utf-8")
+    return seal(ctx.keys, document)
 
 
 def _own_code(session: Session) -> str:
