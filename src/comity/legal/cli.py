@@ -7,6 +7,7 @@
     comity legal need add CBI-2026-0001 --need content --in US --holder-name "Google LLC" \\
         --identifier email-addr:kyc.update.sbi@gmail.com
     comity legal plan CBI-2026-0001
+    comity legal draft REQ-2026-0001 --out request.pdf      # checked against the checklist
 
 Thin: options are parsed here; the work is done by :mod:`comity.legal.facts`,
 :mod:`comity.legal.routes`, :mod:`comity.legal.kb_services` and :mod:`comity.legal.plan`.
@@ -23,6 +24,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from comity.cli.common import JsonOption, acting, console, emit, state
+from comity.legal.cli_draft import draft_cmd
 
 legal_app = typer.Typer(
     name="legal",
@@ -35,6 +37,7 @@ kb_app = typer.Typer(
 need_app = typer.Typer(help="What a case needs abroad.", no_args_is_help=True)
 legal_app.add_typer(kb_app, name="kb")
 legal_app.add_typer(need_app, name="need")
+legal_app.command("draft")(draft_cmd)
 
 _STATUS_STYLE = {
     "verified": "green",
