@@ -111,6 +111,9 @@ class LegalRequest(Base):
     transmitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(nullable=True)
     renewals: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """For an incoming request: the rendered document it came with (``name``, ``media_type``,
+    ``sha256``, ``bytes`` and ``path`` under the node's home)."""
 
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.seq", cascade="all, delete-orphan"

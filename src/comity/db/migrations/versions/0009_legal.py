@@ -80,6 +80,7 @@ def upgrade() -> None:
         sa.Column("transmitted_at", comity.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("answered_at", comity.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("renewals", sa.Integer(), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_legal_requests_case_id_cases")
         ),
