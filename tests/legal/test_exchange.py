@@ -1,0 +1,308 @@
+"""A request travels as a signed file from the CBI's node to the FBI's, and its status back."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from comity.core.errors import AlreadyExists, PermissionDenied
+from comity.legal.errors import (
+    DraftIncomplete,
+    LegalInputError,
+    RequestConflict,
+    RequestFileInvalid,
+)
+from comity.legal.exchange import export_request, export_status, import_request_file
+from comity.legal.lifecycle import advance
+from comity.legal.models import LegalRequest
+from comity.legal.requests import create_request, get_request
+from tests.conftest import Node
+from tests.evidence.test_package_helpers import connect
+from tests.legal.conftest import Scenario
+
+COMPLETE = {
+    "nexus": "The mailbox sent the phishing e-mails; its content shows who ran the campaign.",
+    "identifiers": [{"type": "email-addr", "value": "kyc.update.sbi@gmail.com"}],
+    "period": {"from": "2025-01-01", "to": "2025-06-30"},
+    "assistance": ["Produce the content of the mailbox for the period."],
+    "confidentiality": "Do not notify the account holder: the investigation is covert.",
+    "probable_cause": "212 victims received e-mails from the account linking to the fake site.",
+}
+
+
+def ready_request(scenario: Scenario, changes: dict[str, object] | None = None) -> str:
+    """An MLA request to the US for the scenario, approved by the central authority."""
+    node = scenario.node
+    with node.ctx.transaction() as session:
+        request = create_request(
+            session,
+            scenario.investigator,
+            scenario.kb,
+            scenario.case,
+            kind="mla-request",
+            to="US",
+            needs=["content"],
+            changes={**COMPLETE, **(changes or {})},
+        )
+        request_id = request.id
+    for state, who in (
+        ("review", scenario.investigator),
+        ("central-authority-approval", scenario.legal_officer),
+    ):
+        with node.ctx.transaction() as session:
+            advance(session, who, scenario.kb, request_id, state)
+    return request_id
+
+
+def send(scenario: Scenario, request_id: str, out: Path, **options: object) -> dict[str, object]:
+    """Export as the CBI's legal officer."""
+    with scenario.node.ctx.transaction() as session:
+        return export_request(
+            session,
+            scenario.legal_officer,
+            scenario.node.ctx,
+            scenario.kb,
+            request_id,
+            to="FBI",
+            out=out,
+            allow_incomplete=True,
+            **options,
+        )
+
+
+def receive(fbi: Node, path: Path) -> dict[str, object]:
+    """Import on the FBI's node as its administrator."""
+    with fbi.ctx.transaction() as session:
+        return import_request_file(session, fbi.actor(), fbi.ctx, path)
+
+
+def incoming_count(fbi: Node) -> int:
+    with fbi.ctx.transaction() as session:
+        return session.scalar(select(func.count()).select_from(LegalRequest)) or 0
+
+
+@pytest.fixture
+def peers(scenario: Scenario, us_node: Node, tmp_path: Path) -> Node:
+    """The CBI and the FBI registered as each other's peers; returns the FBI's node."""
+    connect(scenario.node.ctx, us_node.ctx, tmp_path)
+    return us_node
+
+
+def test_round_trip_request_out_status_back(scenario: Scenario, peers: Node, tmp_path: Path):
+    fbi = peers
+    request_id = ready_request(scenario)
+    out = tmp_path / "req-for-fbi.json"
+    sent = send(scenario, request_id, out)
+    assert out.stat().st_mode & 0o777 == 0o600
+
+    received = receive(fbi, out)
+    assert received["action"] == "received" and received["from"] == "CBI"
+    assert received["remote_id"] == request_id and received["state"] == "transmitted"
+    stored = Path(str(received["document"]))
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == sent["document"]["sha256"]  # type: ignore[index]
+    assert stored.read_bytes().startswith(b"%PDF")
+    with fbi.ctx.transaction() as session:
+        incoming = get_request(session, fbi.actor(), str(received["request"]))
+        assert incoming.direction == "incoming" and incoming.kind == "mla-request"
+        assert incoming.particulars["probable_cause"] == COMPLETE["probable_cause"]
+        fbi_id = incoming.id
+
+    # the FBI works on it; the CBI transmitted it meanwhile
+    with scenario.node.ctx.transaction() as session:
+        advance(session, scenario.legal_officer, scenario.kb, request_id, "transmitted")
+    for state in ("acknowledged", "executing", "partially-executed"):
+        with fbi.ctx.transaction() as session:
+            advance(session, fbi.actor(), scenario.kb, fbi_id, state, note=f"FBI: {state}")
+    status = tmp_path / "status-for-cbi.json"
+    with fbi.ctx.transaction() as session:
+        export_status(session, fbi.actor(), fbi.ctx, fbi_id, out=status)
+    with scenario.node.ctx.transaction() as session:
+        applied = import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
+    assert applied["applied"] == ["acknowledged", "executing", "partially-executed"]
+    with scenario.node.ctx.transaction() as session:
+        mine = get_request(session, scenario.legal_officer, request_id)
+        assert mine.state == "partially-executed" and mine.answered_at is not None
+        reported = [e for e in mine.events if e.actor == "peer:FBI"]
+        assert [e.to_state for e in reported] == ["acknowledged", "executing", "partially-executed"]
+        assert "FBI: executing" in reported[1].note
+    # the same status again changes nothing
+    with scenario.node.ctx.transaction() as session:
+        again = import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
+    assert again["applied"] == []
+
+
+def test_a_tampered_request_file_is_refused_and_nothing_recorded(
+    scenario: Scenario, peers: Node, tmp_path: Path
+):
+    out = tmp_path / "req.json"
+    send(scenario, ready_request(scenario), out)
+    message = json.loads(out.read_text())
+    message["document"]["request"]["particulars"]["probable_cause"] = "changed on the way"
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(message))
+    with pytest.raises(RequestFileInvalid, match="altered after it was signed"):
+        receive(peers, tampered)
+    # a document swapped and re-hashed still breaks the signature
+    message = json.loads(out.read_text())
+    fake = b"%PDF-1.4 not the document"
+    message["document"]["document"]["base64"] = base64.b64encode(fake).decode()
+    message["document"]["document"]["sha256"] = hashlib.sha256(fake).hexdigest()
+    tampered.write_text(json.dumps(message))
+    with pytest.raises(RequestFileInvalid, match="altered"):
+        receive(peers, tampered)
+    assert incoming_count(peers) == 0
+    assert not (peers.home / "legal" / "received").exists()
+
+
+def test_a_request_is_received_once(scenario: Scenario, peers: Node, tmp_path: Path):
+    out = tmp_path / "req.json"
+    send(scenario, ready_request(scenario), out)
+    receive(peers, out)
+    with pytest.raises(AlreadyExists, match="already recorded"):
+        receive(peers, out)
+    assert incoming_count(peers) == 1
+
+
+def test_a_file_from_a_stranger_or_for_another_node_is_refused(
+    scenario: Scenario, us_node: Node, tmp_path: Path
+):
+    # the CBI knows the FBI, the FBI does not know the CBI
+    from comity.federation.services import add_peer, export_descriptor, read_descriptor
+
+    with us_node.ctx.transaction() as session:
+        descriptor = export_descriptor(session, us_node.ctx.keys)
+    path = tmp_path / "fbi.json"
+    path.write_text(json.dumps(descriptor))
+    with scenario.node.ctx.transaction() as session:
+        add_peer(session, scenario.node.actor(), **read_descriptor(path))
+    out = tmp_path / "req.json"
+    send(scenario, ready_request(scenario), out)
+    with pytest.raises(RequestFileInvalid, match="not a peer"):
+        receive(us_node, out)
+    # a file addressed to the FBI is not for the CBI's own node
+    with (
+        scenario.node.ctx.transaction() as session,
+        pytest.raises(RequestFileInvalid, match="addressed to FBI"),
+    ):
+        import_request_file(session, scenario.legal_officer, scenario.node.ctx, out)
+
+
+def test_export_needs_a_complete_approved_request_for_the_right_peer(
+    scenario: Scenario, peers: Node, tmp_path: Path
+):
+    incomplete = ready_request(scenario, {"probable_cause": ""})
+    with scenario.node.ctx.transaction() as session, pytest.raises(DraftIncomplete) as caught:
+        export_request(
+            session,
+            scenario.legal_officer,
+            scenario.node.ctx,
+            scenario.kb,
+            incomplete,
+            to="FBI",
+            out=tmp_path / "x.json",
+        )
+    missing = [m["element"] for m in caught.value.data["missing"]]
+    assert missing == ["text of the penal sections", "probable-cause statement"]
+    assert not (tmp_path / "x.json").exists()
+
+    with scenario.node.ctx.transaction() as session:
+        draft = create_request(
+            session,
+            scenario.investigator,
+            scenario.kb,
+            scenario.case,
+            kind="mla-request",
+            to="US",
+            needs=["content"],
+            changes=COMPLETE,
+        )
+        draft_id = draft.id
+        with pytest.raises(RequestConflict, match="is draft"):
+            export_request(
+                session,
+                scenario.legal_officer,
+                scenario.node.ctx,
+                scenario.kb,
+                draft_id,
+                to="FBI",
+                out=tmp_path / "x.json",
+            )
+        to_dubai = create_request(
+            session,
+            scenario.investigator,
+            scenario.kb,
+            scenario.case,
+            kind="preservation",
+            to="AE",
+            needs=["preservation"],
+        )
+        dubai_id = to_dubai.id
+    with scenario.node.ctx.transaction() as session:
+        advance(session, scenario.investigator, scenario.kb, dubai_id, "review")
+    with (
+        scenario.node.ctx.transaction() as session,
+        pytest.raises(LegalInputError, match="FBI is in US"),
+    ):
+        export_request(
+            session,
+            scenario.legal_officer,
+            scenario.node.ctx,
+            scenario.kb,
+            dubai_id,
+            to="FBI",
+            out=tmp_path / "x.json",
+            allow_incomplete=True,
+        )
+    with scenario.node.ctx.transaction() as session, pytest.raises(PermissionDenied):
+        export_request(
+            session,
+            scenario.investigator,
+            scenario.node.ctx,
+            scenario.kb,
+            draft_id,
+            to="FBI",
+            out=tmp_path / "x.json",
+        )
+
+
+def test_a_status_the_lifecycle_does_not_allow_is_refused(
+    scenario: Scenario, peers: Node, tmp_path: Path
+):
+    fbi = peers
+    request_id = ready_request(scenario)
+    out = tmp_path / "req.json"
+    send(scenario, request_id, out)
+    fbi_id = str(receive(fbi, out)["request"])
+    with fbi.ctx.transaction() as session:
+        advance(session, fbi.actor(), scenario.kb, fbi_id, "acknowledged")
+    status = tmp_path / "status.json"
+    with fbi.ctx.transaction() as session:
+        export_status(session, fbi.actor(), fbi.ctx, fbi_id, out=status)
+    # the CBI has not marked it transmitted: 'acknowledged' cannot follow its approval
+    with (
+        scenario.node.ctx.transaction() as session,
+        pytest.raises(RequestFileInvalid, match="cannot move to acknowledged"),
+    ):
+        import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
+    with scenario.node.ctx.transaction() as session:
+        assert get_request(session, scenario.legal_officer, request_id).state == (
+            "central-authority-approval"
+        )
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"{}", b"not json", b'{"document": {"kind": "x"}}', b"\xff\xfe"]
+)
+def test_junk_is_bad_input(scenario: Scenario, tmp_path: Path, content: bytes):
+    path = tmp_path / "junk.json"
+    path.write_bytes(content)
+    with (
+        scenario.node.ctx.transaction() as session,
+        pytest.raises(LegalInputError, match="not a Comity"),
+    ):
+        import_request_file(session, scenario.legal_officer, scenario.node.ctx, path)
