@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "intel": ("comity.intel.cli", "intel_app"),
     "link": ("comity.link.cli", "link_app"),
     "operation": ("comity.operations.cli", "operation_app"),
+    "request": ("comity.legal.cli_requests", "request_app"),
     "legal": ("comity.legal.cli", "legal_app"),
     "serve": ("comity.web.cli", "serve"),
 }
