@@ -89,6 +89,9 @@ def facts_cmd(
     ctx: typer.Context,
     country: str = typer.Argument(..., help="ISO 3166-1 alpha-2 code (IN)."),
     other: str = typer.Option(None, "--with", help="A second country: what applies between."),
+    section: list[str] = typer.Option(
+        None, "--section", help="Only sections whose title has this word (treaties, law …)."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """What the knowledge base holds for a country, or between two: each fact sourced."""
@@ -96,7 +99,7 @@ def facts_cmd(
     from comity.legal.kb_services import current_kb
 
     with acting(state(ctx)) as (session, _actor):
-        view = facts_for(current_kb(session), country, other)
+        view = facts_for(current_kb(session), country, other, sections=section or None)
     emit(view, as_json, _print_facts)
 
 

@@ -210,14 +210,20 @@ def _figures(kb: KnowledgeBase, codes: list[str]) -> dict[str, Any]:
     return _section("Figures", facts, "No figures.")
 
 
-def facts_for(kb: KnowledgeBase, country: str, other: str | None = None) -> dict[str, Any]:
-    """Everything the knowledge base holds for ``country`` (and between it and ``other``)."""
+def facts_for(
+    kb: KnowledgeBase,
+    country: str,
+    other: str | None = None,
+    sections: list[str] | None = None,
+) -> dict[str, Any]:
+    """Everything the knowledge base holds for ``country`` (and between it and ``other``);
+    with ``sections``, only the sections whose title contains one of those words."""
     code = _country(kb, country)
     second = _country(kb, other) if other else None
     if second == code:
         raise LegalInputError(f"--with names the same country as COUNTRY ({code})", country=code)
     codes = [code] + ([second] if second else [])
-    sections = [
+    sections_all = [
         _authorities(kb, codes),
         _law(kb, codes),
         _treaties(kb, code, second),
@@ -227,12 +233,19 @@ def facts_for(kb: KnowledgeBase, country: str, other: str | None = None) -> dict
         _offences(kb, codes),
         _figures(kb, codes),
     ]
+    if sections:
+        words = [w.strip().lower() for w in sections if w.strip()]
+        chosen = [s for s in sections_all if any(w in s["title"].lower() for w in words)]
+        if not chosen:
+            titles = ", ".join(s["title"] for s in sections_all)
+            raise LegalInputError(f"no section matches {', '.join(words)}: {titles}")
+        sections_all = chosen
     return {
         "country": {"code": code, "name": kb.country_name(code)},
         "with": {"code": second, "name": kb.country_name(second)} if second else None,
-        "sections": sections,
+        "sections": sections_all,
         "counts": {
-            status: sum(1 for s in sections for f in s["facts"] if f["status"] == status)
+            status: sum(1 for s in sections_all for f in s["facts"] if f["status"] == status)
             for status in ("verified", "unverified", "conflict", "interpretation")
         },
     }
