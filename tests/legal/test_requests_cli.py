@@ -101,6 +101,15 @@ def test_a_preservation_and_the_mla_request_it_promised(cli_node_factory: Any) -
         "--nexus", "the account sent the phishing e-mails", "--offence", "US:18 U.S.C. 1343",
         "--json", user="a.rao", check=True,
     ).json()["id"]  # fmt: skip
+    filled = cbi.run(
+        "request", "set", mla, "--assistance", "Produce the subscriber records",
+        "--identifier", "email-addr:kyc.update.sbi@gmail.com", "--note", "what we ask",
+        "--json", user="a.rao", check=True,
+    ).json()  # fmt: skip
+    assert filled["particulars"]["assistance"] == ["Produce the subscriber records"]
+    assert filled["history"][-1]["action"] == "update"
+    assert filled["history"][-1]["note"] == "what we ask"
+    refused(cbi, "request", "set", rid, "--nexus", "too late", message="only in draft or review")
     cbi.run("request", "advance", mla, "--state", "review", "--at", "2025-03-01T10:00Z",
             user="a.rao", check=True)  # fmt: skip
     refused(cbi, "request", "advance", mla, "--state", "transmitted",
@@ -113,7 +122,7 @@ def test_a_preservation_and_the_mla_request_it_promised(cli_node_factory: Any) -
         cbi, "request", "advance", mla, "--state", "approved", message="unknown state 'approved'"
     )
     shown = cbi.run("request", "show", mla, "--json", user="a.rao", check=True).json()
-    assert shown["state"] == "review" and len(shown["history"]) == 2
+    assert shown["state"] == "review" and len(shown["history"]) == 3
     for state, at in (
         ("central-authority-approval", "2025-03-05T10:00Z"),
         ("transmitted", "2025-03-10T10:00Z"),
