@@ -285,7 +285,10 @@ def test_a_us_preservation_lapses_after_90_days_renewable_once(scenario: Scenari
             parse_at("2025-03-20T12:00Z"),
         )
         assert renewed.renewals == 1
-        assert deadlines(session, s.kb, renewed)[0]["due"] == "2025-07-09"  # 180 days
+        lapse = deadlines(session, s.kb, renewed)[0]
+        assert lapse["due"] == "2025-07-09"  # 180 days
+        assert "90 days from 2025-01-10 and 1 renewal(s) of 90 days" in lapse["note"]
+        assert lapse["renewals"] == {"used": 1, "allowed": 1}
         with pytest.raises(RequestConflict, match="allows 1") as again:
             renew(session, s.legal_officer, s.kb, rid, at=parse_at("2025-06-01T12:00Z"))
         assert again.value.data["renewals"] == 1

@@ -306,7 +306,11 @@ def deadlines(session: Session, kb: KnowledgeBase, request: LegalRequest) -> lis
         extra = request.renewals * (period.renewal_days or 0)
         expiry = sent + timedelta(days=period.days + extra)
         how = "at least until" if period.minimum else "until"
-        renewed = f", renewed {request.renewals} time(s)" if request.renewals else ""
+        renewed = (
+            f" and {request.renewals} renewal(s) of {period.renewal_days} days"
+            if request.renewals
+            else ""
+        )
         lapse = {
             **base,
             "kind": "preservation-lapses",
