@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,13 +27,16 @@ from comity.core.timeutil import isoformat
 from comity.identity import audit
 from comity.identity.services import Actor
 from comity.legal.errors import KnowledgeBaseInvalid, LegalInputError, UnknownKnowledgeVersion
-from comity.legal.knowledge import KnowledgeBase
+from comity.legal.knowledge import KnowledgeBase, normalize_ref
 from comity.legal.models import KnowledgeVersion
+from comity.legal.particulars import clean_text
 from comity.legal.schema import KINDS, Fact, entry_key, parse_file
 
 KB_WRITE_ROLES = ("legal_officer", "administrator")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """A knowledge-base file larger than this is refused unread (the package's largest is ~40 kB)."""
+MAX_VERSION = 2**31 - 1
+"""Version numbers are stored as 32-bit integers: anything larger names no version."""
 
 
 def _active_versions(session: Session) -> list[KnowledgeVersion]:
@@ -61,21 +67,73 @@ def read_document(path: Path) -> Any:
     except OSError as exc:
         raise LegalInputError(f"cannot read {path}: {exc.strerror}", path=str(path)) from None
     if size > MAX_FILE_BYTES:
-        raise KnowledgeBaseInvalid(
-            f"{path.name}: {size} bytes, more than the {MAX_FILE_BYTES} a knowledge-base file "
-            "may have",
-            file=path.name,
-            entry=None,
-            field=None,
-        )
+        raise too_large(path.name, size)
     try:
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise KnowledgeBaseInvalid(
-            f"{path.name}: not UTF-8 JSON: {exc}", file=path.name, entry=None, field=None
-        ) from None
+        data = path.read_bytes()
     except OSError as exc:
         raise LegalInputError(f"cannot read {path}: {exc.strerror}", path=str(path)) from None
+    return decode_document(path.name, data)
+
+
+def too_large(name: str, size: int | None = None) -> KnowledgeBaseInvalid:
+    """The error for a knowledge-base file over :data:`MAX_FILE_BYTES` (``size`` if known)."""
+    what = f"{size} bytes, more than" if size is not None else "more than"
+    return KnowledgeBaseInvalid(
+        f"{name}: {what} the {MAX_FILE_BYTES} bytes a knowledge-base file may have",
+        file=name,
+        entry=None,
+        field=None,
+    )
+
+
+def _no_constant(name: str) -> Callable[[str], Any]:
+    def refuse(constant: str) -> Any:
+        raise KnowledgeBaseInvalid(
+            f"{name}: not JSON: {constant} is not a JSON number", file=name, entry=None, field=None
+        )
+
+    return refuse
+
+
+def _no_duplicates(name: str) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise KnowledgeBaseInvalid(
+                    f"{name}: field {key!r} appears twice in one JSON object",
+                    file=name,
+                    entry=None,
+                    field=key,
+                )
+            out[key] = value
+        return out
+
+    return build
+
+
+def decode_document(name: str, data: bytes) -> Any:
+    """Decode a knowledge-base file's bytes (at most :data:`MAX_FILE_BYTES`): UTF-8 JSON.
+
+    JSON that parsers read differently is refused, naming the file: a name twice in one
+    object (one value would be silently lost), ``NaN`` or ``Infinity``, nesting too deep.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large(name, len(data))
+    try:
+        return json.loads(
+            data.decode("utf-8"),
+            object_pairs_hook=_no_duplicates(name),
+            parse_constant=_no_constant(name),
+        )
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise KnowledgeBaseInvalid(
+            f"{name}: not UTF-8 JSON: {exc}", file=name, entry=None, field=None
+        ) from None
+    except RecursionError:
+        raise KnowledgeBaseInvalid(
+            f"{name}: not usable JSON: nested too deep", file=name, entry=None, field=None
+        ) from None
 
 
 def _next_number(session: Session) -> int:
@@ -91,9 +149,14 @@ def import_document(
     or convention the knowledge base does not have is refused and nothing is written.
     """
     actor.require(*KB_WRITE_ROLES)
+    note = clean_text(note, "note")
     kind, entries = parse_file(name, document)
     base = current_kb(session)
-    base.overlaid([("new", kind, entries)])  # raises if the result does not hold together
+    _same_spelling(name, kind, entries, base)
+    try:
+        base.overlaid([("new", kind, entries)])  # raises if the result does not hold together
+    except KnowledgeBaseInvalid as exc:
+        raise _in_file(exc, name, kind, entries) from None
     replaced = [
         entry_key(kind, e) for e in entries if entry_key(kind, e) in base.entries.get(kind, {})
     ]
@@ -105,7 +168,7 @@ def import_document(
         file_name=name,
         document=document,
         sha256=hashlib.sha256(canonical).hexdigest(),
-        note=note.strip(),
+        note=note,
         created_by=actor.username,
     )
     session.add(row)
@@ -128,6 +191,87 @@ def import_document(
     return {**version_summary(row), "added": added, "replaced": replaced}
 
 
+_REF_FIELDS = {"offences": "ref", "offence_map": "from"}
+
+
+def _same_spelling(name: str, kind: str, entries: list[Fact], base: KnowledgeBase) -> None:
+    """Refuse an offence written differently from the knowledge base's (``in:it act 66d``).
+
+    Offences are looked up case- and space-blind, but entries are keyed as written: a
+    differently written reference would be added beside the entry it means to replace, and the
+    knowledge base would go on answering with the old one.
+    """
+    field = _REF_FIELDS.get(kind)
+    if field is None:
+        return
+    existing = {normalize_ref(key): key for key in base.entries.get(kind, {})}
+    seen: dict[str, int] = {}
+    for number, entry in enumerate(entries, 1):
+        key = entry_key(kind, entry)
+        same = normalize_ref(key)
+        if same in seen:
+            problem = f"the same offence as entry {seen[same]}"
+        elif existing.get(same, key) != key:
+            problem = (
+                f"the knowledge base has this offence as {existing[same]!r}: write it so to "
+                "replace that entry"
+            )
+        else:
+            seen[same] = number
+            continue
+        raise KnowledgeBaseInvalid(
+            f"{name}: entry {number} ({key}): field {field!r}: {problem}",
+            file=name,
+            entry=number,
+            key=key,
+            field=field,
+        )
+
+
+def _in_file(
+    exc: KnowledgeBaseInvalid, name: str, kind: str, entries: list[Fact]
+) -> KnowledgeBaseInvalid:
+    """A cross-check error about an imported entry, said of the file and entry it came from.
+
+    The cross-check names entries by kind and key (``offences.json: entry IN:IT Act 66D``);
+    the user imported ``name``, where the entry has a number.
+    """
+    key = exc.data.get("entry")
+    if exc.data.get("file") != f"{kind}.json" or not isinstance(key, str):
+        return exc
+    numbers = [i for i, e in enumerate(entries, 1) if entry_key(kind, e) == key]
+    if not numbers:
+        return exc
+    field = exc.data.get("field")
+    problem = exc.message.split(f"field {field!r}: ", 1)[-1]
+    return KnowledgeBaseInvalid(
+        f"{name}: entry {numbers[0]} ({key}): field {field!r}: {problem}",
+        file=name,
+        entry=numbers[0],
+        key=key,
+        field=field,
+    )
+
+
+def _needed(
+    exc: KnowledgeBaseInvalid, number: int, layers: list[tuple[str, str, list[Fact]]]
+) -> LegalInputError:
+    """Why version ``number`` cannot be reverted: a later import refers to what it added."""
+    file, key = exc.data.get("file"), exc.data.get("entry")
+    kind = file.removesuffix(".json") if isinstance(file, str) else None
+    origins = [
+        origin
+        for origin, layer_kind, entries in layers
+        if layer_kind == kind and any(entry_key(layer_kind, e) == key for e in entries)
+    ]
+    by = f"{origins[-1]} refers to what it added" if origins else "the rest would not hold"
+    return LegalInputError(
+        f"version {number} cannot be reverted: {by} ({exc.message}); revert that first",
+        version=number,
+        needed_by=origins[-1] if origins else None,
+    )
+
+
 def import_file(session: Session, actor: Actor, path: Path, note: str = "") -> dict[str, Any]:
     """Import a knowledge-base file from disk (see :func:`import_document`)."""
     return import_document(session, actor, path.name, read_document(path), note)
@@ -138,7 +282,10 @@ def revert(
 ) -> dict[str, Any]:
     """Undo an imported version (default: the latest still active), recorded as a new version."""
     actor.require(*KB_WRITE_ROLES)
+    note = clean_text(note, "note")
     active = _active_versions(session)
+    if number is not None and not 1 <= number <= MAX_VERSION:
+        raise UnknownKnowledgeVersion(f"no knowledge-base version {number}", version=number)
     if number is None:
         if not active:
             raise LegalInputError("no imported knowledge-base version to revert")
@@ -154,14 +301,18 @@ def revert(
             )
         target = found
     remaining = [r for r in active if r.number != target.number]
-    KnowledgeBase.from_package().overlaid(_layers(remaining))  # must still hold together
+    layers = _layers(remaining)
+    try:
+        KnowledgeBase.from_package().overlaid(layers)  # must still hold together
+    except KnowledgeBaseInvalid as exc:
+        raise _needed(exc, target.number, layers) from None
     row = KnowledgeVersion(
         number=_next_number(session),
         action="revert",
         kind=target.kind,
         file_name=target.file_name,
         reverts=target.number,
-        note=note.strip(),
+        note=note,
         created_by=actor.username,
     )
     session.add(row)
@@ -205,8 +356,22 @@ def export_kind(kb: KnowledgeBase, kind: str) -> dict[str, Any]:
     """The entries of ``kind`` as they stand, as a knowledge-base document to edit and import."""
     if kind not in KINDS:
         raise LegalInputError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}", kind=kind)
-    entries = [
-        e.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=False)
-        for e in kb.all(kind)
-    ]
-    return {"kind": kind, "entries": entries}
+    return {"kind": kind, "entries": [_exported(e) for e in kb.all(kind)]}
+
+
+def _exported(value: Any) -> Any:
+    """A model as a file holds it: by alias, defaults written out, and ``None`` left out
+    where the field may be absent — kept where it is required (``"required": null``)."""
+    if isinstance(value, BaseModel):
+        out: dict[str, Any] = {}
+        for name, info in type(value).model_fields.items():
+            item = getattr(value, name)
+            if item is None and not info.is_required():
+                continue
+            out[info.alias or name] = _exported(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [_exported(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _exported(v) for k, v in value.items()}
+    return to_jsonable_python(value)

@@ -170,6 +170,7 @@ def _include_routers(app: FastAPI) -> None:
     from comity.federation.api import router as federation_router
     from comity.identity.api import router as identity_router
     from comity.intel.api import router as intel_router
+    from comity.legal.api import router as legal_router
     from comity.legal.api_requests import router as legal_requests_router
     from comity.link.api import router as link_router
     from comity.operations.api import router as operations_router
@@ -184,6 +185,7 @@ def _include_routers(app: FastAPI) -> None:
         taxii_router,
         link_router,
         operations_router,
+        legal_router,
         legal_requests_router,
     ):
         app.include_router(router)
