@@ -337,23 +337,22 @@ def test_export_of_an_unknown_kind_is_refused() -> None:
     assert caught.value.data["kind"] == "statutes"
 
 
-def test_an_offence_written_in_other_letters_is_refused(scenario: Scenario) -> None:
+def test_an_offence_written_in_other_letters_is_the_same_offence(scenario: Scenario) -> None:
     node, officer = scenario.node, scenario.legal_officer
     [entry] = offence_file()["entries"]
-    documents = [
-        ({"kind": "offences", "entries": [{**entry, "ref": "in:it act 66d"}]}, 1, "has this"),
-        (
-            {"kind": "offences", "entries": [entry, {**entry, "ref": "IN: IT Act 66D"}]},
-            2,
-            "as entry 1",
-        ),
-    ]
-    for document, number, problem in documents:
-        with node.ctx.transaction() as session, pytest.raises(KnowledgeBaseInvalid) as caught:
-            import_document(session, officer, "statutes.json", document)
-        assert caught.value.data["entry"] == number and caught.value.data["field"] == "ref"
-        assert caught.value.message.startswith(f"statutes.json: entry {number} (")
-        assert problem in caught.value.message
+    twice = {"kind": "offences", "entries": [entry, {**entry, "ref": "IN: IT Act 66D"}]}
+    with node.ctx.transaction() as session, pytest.raises(KnowledgeBaseInvalid) as caught:
+        import_document(session, officer, "statutes.json", twice)
+    assert caught.value.data["entry"] == 2
+    assert "duplicates entry 1" in caught.value.message
     with node.ctx.transaction() as session:
         assert versions(session) == []
-        assert current_kb(session).offence(REF).text is None  # type: ignore[union-attr]
+    # written in other letters, it replaces the package's entry instead of standing beside it
+    other = {"kind": "offences", "entries": [{**entry, "ref": "in:it act 66d"}]}
+    with node.ctx.transaction() as session:
+        result = import_document(session, officer, "statutes.json", other)
+        assert result["replaced"] == ["in:it act 66d"] and result["added"] == []
+        kb = current_kb(session)
+        assert kb.offence(REF).text == entry["text"]  # type: ignore[union-attr]
+        assert kb.origin("offences", REF) == f"version {result['version']}"
+        assert len([o for o in kb.all("offences") if o.ref.upper() == REF.upper()]) == 1

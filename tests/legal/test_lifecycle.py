@@ -18,6 +18,7 @@ from comity.core.timeutil import utcnow
 from comity.identity import audit
 from comity.identity.models import AuditEvent
 from comity.identity.services import Actor, create_user
+from comity.legal.deadlines import deadlines, due, parse_window
 from comity.legal.errors import (
     InvalidTransition,
     LegalInputError,
@@ -27,11 +28,8 @@ from comity.legal.errors import (
 from comity.legal.knowledge import KnowledgeBase
 from comity.legal.lifecycle import (
     advance,
-    deadlines,
-    due,
     next_states,
     parse_at,
-    parse_window,
     particulars_changes,
     renew,
     request_view,

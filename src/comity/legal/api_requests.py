@@ -19,12 +19,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from comity.identity.services import local_agency
+from comity.legal.deadlines import due, parse_window
 from comity.legal.kb_services import current_kb
 from comity.legal.lifecycle import (
     advance,
-    due,
     parse_at,
-    parse_window,
     particulars_changes,
     renew,
     request_view,

@@ -355,8 +355,8 @@ def due_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """What falls due: preservations lapsing and MLA requests they promised (overdue too)."""
+    from comity.legal.deadlines import due, parse_window
     from comity.legal.kb_services import current_kb
-    from comity.legal.lifecycle import due, parse_window
 
     days = parse_window(within)
     st = state(ctx)

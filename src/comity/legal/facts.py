@@ -16,7 +16,7 @@ from typing import Any
 
 from comity.legal.errors import LegalInputError
 from comity.legal.knowledge import KnowledgeBase
-from comity.legal.schema import Fact, entry_key
+from comity.legal.schema import Fact, entry_label
 
 
 def _country(kb: KnowledgeBase, value: str) -> str:
@@ -32,7 +32,7 @@ def _country(kb: KnowledgeBase, value: str) -> str:
 def _fact(kb: KnowledgeBase, kind: str, entry: Fact, text: str, **more: Any) -> dict[str, Any]:
     return {
         "text": text,
-        "fact": f"{kind}/{entry_key(kind, entry)}",
+        "fact": f"{kind}/{entry_label(kind, entry)}",
         **more,
         **kb.fact(kind, entry),
     }

@@ -27,10 +27,10 @@ from comity.core.timeutil import isoformat
 from comity.identity import audit
 from comity.identity.services import Actor
 from comity.legal.errors import KnowledgeBaseInvalid, LegalInputError, UnknownKnowledgeVersion
-from comity.legal.knowledge import KnowledgeBase, normalize_ref
+from comity.legal.knowledge import KnowledgeBase
 from comity.legal.models import KnowledgeVersion
 from comity.legal.particulars import clean_text
-from comity.legal.schema import KINDS, Fact, entry_key, parse_file
+from comity.legal.schema import KINDS, Fact, entry_key, entry_label, parse_file
 
 KB_WRITE_ROLES = ("legal_officer", "administrator")
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -152,14 +152,13 @@ def import_document(
     note = clean_text(note, "note")
     kind, entries = parse_file(name, document)
     base = current_kb(session)
-    _same_spelling(name, kind, entries, base)
     try:
         base.overlaid([("new", kind, entries)])  # raises if the result does not hold together
     except KnowledgeBaseInvalid as exc:
         raise _in_file(exc, name, kind, entries) from None
-    replaced = [
-        entry_key(kind, e) for e in entries if entry_key(kind, e) in base.entries.get(kind, {})
-    ]
+    known = base.entries.get(kind, {})
+    replaced = [entry_label(kind, e) for e in entries if entry_key(kind, e) in known]
+    added = [entry_label(kind, e) for e in entries if entry_key(kind, e) not in known]
     canonical = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
     row = KnowledgeVersion(
         number=_next_number(session),
@@ -173,7 +172,6 @@ def import_document(
     )
     session.add(row)
     session.flush()
-    added = [entry_key(kind, e) for e in entries if entry_key(kind, e) not in replaced]
     audit.record(
         session,
         actor.username,
@@ -191,43 +189,6 @@ def import_document(
     return {**version_summary(row), "added": added, "replaced": replaced}
 
 
-_REF_FIELDS = {"offences": "ref", "offence_map": "from"}
-
-
-def _same_spelling(name: str, kind: str, entries: list[Fact], base: KnowledgeBase) -> None:
-    """Refuse an offence written differently from the knowledge base's (``in:it act 66d``).
-
-    Offences are looked up case- and space-blind, but entries are keyed as written: a
-    differently written reference would be added beside the entry it means to replace, and the
-    knowledge base would go on answering with the old one.
-    """
-    field = _REF_FIELDS.get(kind)
-    if field is None:
-        return
-    existing = {normalize_ref(key): key for key in base.entries.get(kind, {})}
-    seen: dict[str, int] = {}
-    for number, entry in enumerate(entries, 1):
-        key = entry_key(kind, entry)
-        same = normalize_ref(key)
-        if same in seen:
-            problem = f"the same offence as entry {seen[same]}"
-        elif existing.get(same, key) != key:
-            problem = (
-                f"the knowledge base has this offence as {existing[same]!r}: write it so to "
-                "replace that entry"
-            )
-        else:
-            seen[same] = number
-            continue
-        raise KnowledgeBaseInvalid(
-            f"{name}: entry {number} ({key}): field {field!r}: {problem}",
-            file=name,
-            entry=number,
-            key=key,
-            field=field,
-        )
-
-
 def _in_file(
     exc: KnowledgeBaseInvalid, name: str, kind: str, entries: list[Fact]
 ) -> KnowledgeBaseInvalid:
@@ -239,7 +200,7 @@ def _in_file(
     key = exc.data.get("entry")
     if exc.data.get("file") != f"{kind}.json" or not isinstance(key, str):
         return exc
-    numbers = [i for i, e in enumerate(entries, 1) if entry_key(kind, e) == key]
+    numbers = [i for i, e in enumerate(entries, 1) if entry_label(kind, e) == key]
     if not numbers:
         return exc
     field = exc.data.get("field")
@@ -262,7 +223,7 @@ def _needed(
     origins = [
         origin
         for origin, layer_kind, entries in layers
-        if layer_kind == kind and any(entry_key(layer_kind, e) == key for e in entries)
+        if layer_kind == kind and any(entry_label(layer_kind, e) == key for e in entries)
     ]
     by = f"{origins[-1]} refers to what it added" if origins else "the rest would not hold"
     return LegalInputError(

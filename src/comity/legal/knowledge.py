@@ -41,6 +41,8 @@ from comity.legal.schema import (
     RequestElementsEntry,
     TreatyEntry,
     entry_key,
+    entry_label,
+    normalize_ref,
     parse_file,
 )
 
@@ -107,7 +109,10 @@ class KnowledgeBase:
         return [values[k] for k in sorted(values)]
 
     def origin(self, kind: str, key: str) -> str:
-        """``package`` or the imported version an entry comes from (``version 3``)."""
+        """``package`` or the imported version an entry comes from (``version 3``); ``key``
+        as written (an offence's reference in any case and spacing)."""
+        if kind in ("offences", "offence_map"):
+            key = normalize_ref(key)
         return self.origins.get((kind, key), PACKAGE)
 
     def fact(self, kind: str, entry: Fact) -> dict[str, Any]:
@@ -207,19 +212,13 @@ class KnowledgeBase:
 
     def offence(self, ref: str) -> OffenceEntry | None:
         """An offence by its reference (``IN:IT Act 66D``), matched case- and space-blind."""
-        wanted = normalize_ref(ref)
-        for entry in self.all("offences"):
-            if normalize_ref(entry.ref) == wanted:
-                return entry  # type: ignore[no-any-return]
-        return None
+        entry = self.entries.get("offences", {}).get(normalize_ref(ref))
+        return entry if isinstance(entry, OffenceEntry) else None
 
     def offence_map(self, ref: str) -> OffenceMapEntry | None:
         """The corresponding offences of ``ref`` in the other country, if mapped."""
-        wanted = normalize_ref(ref)
-        for entry in self.all("offence_map"):
-            if normalize_ref(entry.from_) == wanted:
-                return entry  # type: ignore[no-any-return]
-        return None
+        entry = self.entries.get("offence_map", {}).get(normalize_ref(ref))
+        return entry if isinstance(entry, OffenceMapEntry) else None
 
     def figures(self, country: str | None = None) -> list[FigureEntry]:
         """Figures (about ``country`` if given)."""
@@ -287,26 +286,21 @@ class KnowledgeBase:
     def _country_refs(self) -> Iterator[tuple[str, str, str, str]]:
         for kind in ("authorities", "provisions", "registers", "disclosure_rules", "offences"):
             for e in self.all(kind):
-                yield kind, entry_key(kind, e), "country", e.country
+                yield kind, entry_label(kind, e), "country", e.country
         for kind in ("treaties", "agreements"):
             for e in self.all(kind):
                 for code in e.parties:
-                    yield kind, entry_key(kind, e), "parties", code
+                    yield kind, entry_label(kind, e), "parties", code
         for kind in ("conventions", "organisations"):
             for e in self.all(kind):
                 for m in e.members:
-                    yield kind, entry_key(kind, e), "members.country", m.country
+                    yield kind, entry_label(kind, e), "members.country", m.country
         for e in self.all("preservation_periods"):
             if e.applies_to.country:
                 yield "preservation_periods", e.id, "applies_to.country", e.applies_to.country
         for e in self.all("request_elements"):
             if e.to != "*":
-                yield "request_elements", entry_key("request_elements", e), "to", e.to
-
-
-def normalize_ref(ref: str) -> str:
-    """``in: it act 66d`` and ``IN:IT Act 66D`` compare equal."""
-    return " ".join(ref.replace(":", " : ").upper().split()).replace(" : ", ":")
+                yield "request_elements", entry_label("request_elements", e), "to", e.to
 
 
 @cache

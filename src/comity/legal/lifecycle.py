@@ -22,19 +22,23 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from comity.cases.models import Case
-from comity.cases.services import can_see
 from comity.core.errors import InvalidInput
 from comity.core.timeutil import isoformat, parse_time, utcnow
 from comity.identity import audit
-from comity.identity.services import Actor, node_info
+from comity.identity.services import Actor
+from comity.legal.deadlines import (
+    PRESERVING,
+    applicable_period,
+    deadlines,
+    local_day,
+    node_zone,
+)
 from comity.legal.errors import InvalidTransition, LegalInputError, RequestConflict, UnknownRequest
 from comity.legal.knowledge import KnowledgeBase
 from comity.legal.models import ANSWERED, OPEN_STATES, OUTCOMES, STATES, LegalRequest, RequestEvent
@@ -53,7 +57,6 @@ from comity.legal.requests import (
     request_summary,
     require_access,
 )
-from comity.legal.schema import PreservationPeriodEntry
 
 TRANSMIT_ROLES: Final = ("legal_officer", "supervisor", "administrator")
 """Roles that may record the central authority's and the court's steps and a transmission."""
@@ -66,14 +69,12 @@ FORMAL_STATES: Final = (
 STATS_ROLES: Final = ("supervisor", "legal_officer", "administrator")
 CLOCK_SLACK: Final = timedelta(minutes=1)
 """A move may be dated this far ahead of the node's clock (another machine's clock drift)."""
-MAX_WINDOW_DAYS: Final = 3660
 AGE_BUCKETS: Final = (("0-30", 30), ("31-90", 90), ("91-180", 180), ("181-365", 365))
 FORMAL_ROUTES: Final = {
     "letter-rogatory": ("central-authority-concurrence", "court-issued"),
     "mla-request": ("central-authority-approval",),
 }
 """The formal steps between review and transmission, per kind; other kinds go straight on."""
-FOLLOW_UP_KINDS: Final = ("mla-request", "letter-rogatory")
 IN_FLIGHT: Final = ("transmitted", "acknowledged", "executing")
 
 
@@ -224,129 +225,6 @@ def advance(
     return request
 
 
-# --- preservation periods and deadlines ------------------------------------------------------
-
-
-def applicable_period(kb: KnowledgeBase, request: LegalRequest) -> PreservationPeriodEntry | None:
-    """The preservation period for ``request``: the requested country's own, else that of a
-    convention in force to which both countries are parties; ``None`` if the KB has neither."""
-    periods = kb.preservation_periods()
-    for period in periods:
-        if period.applies_to.country == request.to_country:
-            return period
-    for period in periods:
-        where = period.applies_to
-        convention = kb.convention(where.convention) if where.convention else None
-        if convention is None or where.domestic or convention.stage != "in-force":
-            continue
-        roles = [
-            kb.member(convention.members, c) for c in (request.from_country, request.to_country)
-        ]
-        if all(m is not None and m.role == "party" for m in roles):
-            return period
-    return None
-
-
-def _zone(session: Session) -> ZoneInfo:
-    return ZoneInfo(node_info(session).timezone)
-
-
-def _local_day(moment: datetime, zone: ZoneInfo) -> date:
-    return moment.astimezone(zone).date()
-
-
-def _follow_up_by(session: Session, request: LegalRequest) -> LegalRequest | None:
-    """The transmitted MLA request or letter rogatory that follows a preservation, if any."""
-    if request.case_id is None:
-        return None
-    query = (
-        select(LegalRequest)
-        .where(
-            LegalRequest.case_id == request.case_id,
-            LegalRequest.to_country == request.to_country,
-            LegalRequest.kind.in_(FOLLOW_UP_KINDS),
-            LegalRequest.transmitted_at.is_not(None),
-            LegalRequest.state != "withdrawn",
-        )
-        .order_by(LegalRequest.transmitted_at)
-    )
-    return session.scalars(query).first()
-
-
-def deadlines(session: Session, kb: KnowledgeBase, request: LegalRequest) -> list[dict[str, Any]]:
-    """The deadlines of an open, transmitted preservation request: when the preservation lapses,
-    and the MLA request it promised (until one for the same case and country is transmitted)."""
-    if request.kind != "preservation" or request.state not in IN_FLIGHT:
-        return []
-    if request.transmitted_at is None:
-        return []
-    case = session.get(Case, request.case_id) if request.case_id else None
-    period = applicable_period(kb, request)
-    sent = _local_day(request.transmitted_at, _zone(session))
-    base: dict[str, Any] = {"request": request.id, "case": case.reference if case else None}
-    if period is None:
-        reason = (
-            f"the knowledge base has no preservation period for {request.to_country} "
-            f"(requested from {request.from_country}): ask the requested state how long it keeps "
-            "preserved data"
-        )
-        lapse: dict[str, Any] = {
-            **base,
-            "kind": "preservation-lapses",
-            "due": None,
-            "minimum": False,
-            "basis": [],
-            "source": None,
-            "status": None,
-            "note": reason,
-            "period": None,
-            "renewals": {"used": request.renewals, "allowed": None},
-        }
-    else:
-        extra = request.renewals * (period.renewal_days or 0)
-        expiry = sent + timedelta(days=period.days + extra)
-        how = "at least until" if period.minimum else "until"
-        renewed = (
-            f" and {request.renewals} renewal(s) of {period.renewal_days} days"
-            if request.renewals
-            else ""
-        )
-        lapse = {
-            **base,
-            "kind": "preservation-lapses",
-            "due": expiry.isoformat(),
-            "minimum": period.minimum,
-            "basis": list(period.legal_basis),
-            "source": period.source,
-            "status": period.status,
-            "note": f"preserved {how} {expiry.isoformat()} ({period.days} days from "
-            f"{sent.isoformat()}{renewed})" + (f". {period.note}" if period.note else ""),
-            "period": period.id,
-            "renewals": {"used": request.renewals, "allowed": period.renewals},
-        }
-    out = [lapse]
-    if (request.particulars or {}).get("follow_up") is False:
-        return out
-    follower = _follow_up_by(session, request)
-    out.append(
-        {
-            **{k: lapse[k] for k in ("request", "case", "due", "minimum", "basis")},
-            "kind": "follow-up-mla",
-            "source": lapse["source"],
-            "status": lapse["status"],
-            "note": (
-                f"satisfied: {follower.id} ({follower.kind}) transmitted"
-                if follower
-                else f"the MLA request to {request.to_country} the preservation promised must be "
-                "transmitted before the preservation lapses"
-                + ("" if period else "; " + lapse["note"])
-            ),
-            "satisfied_by": follower.id if follower else None,
-        }
-    )
-    return out
-
-
 def renew(
     session: Session,
     actor: Actor,
@@ -360,7 +238,7 @@ def renew(
     actor.require(*TRANSMIT_ROLES)
     why = clean_text(note, "note")
     request = _load(session, actor, request_id)
-    if request.kind != "preservation" or request.state not in IN_FLIGHT:
+    if request.kind != "preservation" or request.state not in PRESERVING:
         raise RequestConflict(
             f"request {request.id} is a {request.kind} in state {request.state}: only a "
             "transmitted, still open preservation request is renewed",
@@ -387,7 +265,7 @@ def renew(
     now = utcnow()
     moment = _moment(request, at, now)
     lapse = deadlines(session, kb, request)[0]["due"]
-    if lapse is not None and _local_day(moment, _zone(session)).isoformat() > lapse:
+    if lapse is not None and local_day(moment, node_zone(session)).isoformat() > lapse:
         raise RequestConflict(
             f"the preservation of request {request.id} lapsed on {lapse}: a renewal dated "
             f"{isoformat(moment)} comes too late; send a new preservation request",
@@ -410,79 +288,7 @@ def renew(
     return request
 
 
-# --- what comes due, and the figures ---------------------------------------------------------
-
-
-def parse_window(text: str) -> int:
-    """``14d`` → 14, ``2w`` → 14: the days ahead ``comity request due`` looks."""
-    raw = text.strip().lower()
-    number, unit = raw[:-1], raw[-1:]
-    if unit not in ("d", "w") or not number.isdigit() or len(number) > 5:
-        raise LegalInputError(
-            f"window {text[:20]!r} must be a number of days or weeks, such as 14d or 2w",
-            within=text[:20],
-        )
-    days = int(number) * (7 if unit == "w" else 1)
-    if days > MAX_WINDOW_DAYS:
-        raise LegalInputError(f"window {text!r} is longer than {MAX_WINDOW_DAYS} days")
-    return days
-
-
-def _visible(session: Session, actor: Actor, requests: list[LegalRequest]) -> list[LegalRequest]:
-    cases: dict[Any, Case | None] = {}
-    out = []
-    for request in requests:
-        if request.case_id is None:
-            if actor.user.has_role("legal_officer", "supervisor", "administrator"):
-                out.append(request)
-            continue
-        if request.case_id not in cases:
-            cases[request.case_id] = session.get(Case, request.case_id)
-        case = cases[request.case_id]
-        if case is not None and can_see(actor, case):
-            out.append(request)
-    return out
-
-
-def due(
-    session: Session,
-    actor: Actor,
-    kb: KnowledgeBase,
-    within_days: int,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """Deadlines of the requests ``actor`` may see falling due within ``within_days`` (overdue
-    ones flagged ``overdue``), soonest first; those the KB cannot date (``due`` null) last."""
-    today = _local_day(now or utcnow(), _zone(session))
-    horizon = today + timedelta(days=within_days)
-    query = select(LegalRequest).where(
-        LegalRequest.kind == "preservation", LegalRequest.state.in_(IN_FLIGHT)
-    )
-    found = []
-    for request in _visible(session, actor, list(session.scalars(query))):
-        for item in deadlines(session, kb, request):
-            if item.get("satisfied_by"):
-                continue
-            when = date.fromisoformat(item["due"]) if item["due"] else None
-            if when is not None and when > horizon:
-                continue
-            found.append(
-                {
-                    **item,
-                    "overdue": when is not None and when < today,
-                    "days_left": (when - today).days if when else None,
-                }
-            )
-    found.sort(key=lambda d: (d["due"] is None, d["due"] or "", d["request"], d["kind"]))
-    audit.record(
-        session,
-        actor.username,
-        "legal.request.due",
-        "legal_request",
-        None,
-        details={"within_days": within_days, "count": len(found)},
-    )
-    return {"today": today.isoformat(), "within_days": within_days, "deadlines": found}
+# --- the figures ---------------------------------------------------------------------------
 
 
 def _bucket(days: int) -> str:

@@ -272,18 +272,7 @@ def list_requests(
         query = query.where(LegalRequest.state == state)
     if to:
         query = query.where(LegalRequest.to_country == to.strip().upper())
-    out = []
-    cases: dict[Any, Case | None] = {}
-    for request in session.scalars(query):
-        if request.case_id is None:
-            if actor.user.has_role("legal_officer", "supervisor", "administrator"):
-                out.append(request)
-            continue
-        if request.case_id not in cases:
-            cases[request.case_id] = session.get(Case, request.case_id)
-        seen = cases[request.case_id]
-        if seen is not None and can_see(actor, seen):
-            out.append(request)
+    out = visible(session, actor, list(session.scalars(query)))
     audit.record(
         session,
         actor.username,
@@ -292,6 +281,24 @@ def list_requests(
         None,
         details={"count": len(out)},
     )
+    return out
+
+
+def visible(session: Session, actor: Actor, requests: list[LegalRequest]) -> list[LegalRequest]:
+    """The ``requests`` ``actor`` may see: those of cases they may see; incoming requests (no
+    case) for legal officers, supervisors and administrators."""
+    cases: dict[Any, Case | None] = {}
+    out = []
+    for request in requests:
+        if request.case_id is None:
+            if actor.user.has_role("legal_officer", "supervisor", "administrator"):
+                out.append(request)
+            continue
+        if request.case_id not in cases:
+            cases[request.case_id] = session.get(Case, request.case_id)
+        case = cases[request.case_id]
+        if case is not None and can_see(actor, case):
+            out.append(request)
     return out
 
 

@@ -34,6 +34,7 @@ from comity.legal.schema import (
     Fact,
     MechanismEntry,
     entry_key,
+    entry_label,
 )
 
 DEFAULT_HOLDER = {
@@ -207,7 +208,7 @@ def _sources(kb: KnowledgeBase, facts: list[tuple[str, Fact]]) -> list[dict[str,
         if key in seen:
             continue
         seen.add(key)
-        out.append({"fact": f"{kind}/{key[1]}", **kb.fact(kind, fact)})
+        out.append({"fact": f"{kind}/{entry_label(kind, fact)}", **kb.fact(kind, fact)})
     return out
 
 

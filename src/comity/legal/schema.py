@@ -16,6 +16,7 @@ them from the file's top level. :func:`parse_file` validates a file and raises
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -25,7 +26,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    model_validator,
+    ValidationInfo,
+    field_validator,
 )
 
 from comity.legal.errors import KnowledgeBaseInvalid
@@ -76,7 +78,7 @@ ELEMENT_TESTS = (
 )
 """The concrete tests a required element can name (see :mod:`comity.legal.checklist`)."""
 
-_PARTIAL_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_PARTIAL_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
 
 
 def check_partial_date(value: str) -> str:
@@ -103,10 +105,17 @@ def check_country(value: str) -> str:
     return value
 
 
+def check_text(value: str) -> str:
+    """Refuse control characters other than newlines and tabs (they would reach documents)."""
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
+        raise ValueError("contains control characters")
+    return value
+
+
 PartialDate = Annotated[str, AfterValidator(check_partial_date)]
 AsOf = Annotated[str, AfterValidator(check_as_of)]
 Country = Annotated[str, AfterValidator(check_country)]
-Text = Annotated[str, Field(min_length=1)]
+Text = Annotated[str, Field(min_length=1), AfterValidator(check_text)]
 
 
 class Strict(BaseModel):
@@ -129,13 +138,14 @@ class Fact(Strict):
     source: Text
     as_of: AsOf
     status: Status
-    figures: list[Figure] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list, validate_default=True)
 
-    @model_validator(mode="after")
-    def _conflict_has_figures(self) -> Fact:
-        if self.status == "conflict" and len(self.figures) < 2:
+    @field_validator("figures")
+    @classmethod
+    def _conflict_has_figures(cls, value: list[Figure], info: ValidationInfo) -> list[Figure]:
+        if info.data.get("status") == "conflict" and len(value) < 2:
             raise ValueError("a 'conflict' needs each source's figure in 'figures' (two or more)")
-        return self
+        return value
 
     def provenance(self) -> dict[str, Any]:
         """``{"source", "as_of", "status"}`` (and ``figures`` for a conflict)."""
@@ -482,9 +492,25 @@ KINDS: dict[str, tuple[type[Fact], tuple[str, ...]]] = {
 _ENVELOPE = ("source", "as_of", "status")
 
 
-def entry_key(kind: str, entry: Fact) -> str:
-    """The identity of an entry within its kind (``IN/mla-central-authority``, ``in-us-mla``)."""
+def normalize_ref(ref: str) -> str:
+    """``in: it act 66d`` and ``IN:IT Act 66D`` compare equal (as ``IN:IT ACT 66D``)."""
+    return " ".join(ref.replace(":", " : ").upper().split()).replace(" : ", ":")
+
+
+_REF_KEYS = {"offences", "offence_map"}
+"""Kinds keyed by a statute reference: their keys compare as :func:`normalize_ref` does."""
+
+
+def entry_label(kind: str, entry: Fact) -> str:
+    """An entry's identity as written (``IN:IT Act 66D``), for messages and output."""
     return "/".join(str(getattr(entry, f)) for f in KINDS[kind][1])
+
+
+def entry_key(kind: str, entry: Fact) -> str:
+    """The identity of an entry within its kind (``IN/mla-central-authority``, ``in-us-mla``;
+    an offence's reference normalized: ``IN:IT ACT 66D``)."""
+    key = "/".join(str(getattr(entry, f)) for f in KINDS[kind][1])
+    return normalize_ref(key) if kind in _REF_KEYS else key
 
 
 def _describe(raw: Any, key_fields: tuple[str, ...]) -> str:
@@ -493,6 +519,29 @@ def _describe(raw: Any, key_fields: tuple[str, ...]) -> str:
         if all(n != "None" for n in names):
             return "/".join(names)
     return ""
+
+
+class _Envelope(Strict):
+    source: Text | None = None
+    as_of: AsOf | None = None
+    status: Status | None = None
+
+
+def _check_defaults(name: str, defaults: dict[str, Any]) -> None:
+    """The file-level ``source``, ``as_of`` and ``status`` are checked even if no entry uses
+    them."""
+    try:
+        _Envelope.model_validate(defaults)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"])
+        problem = error["msg"].removeprefix("Value error, ")
+        raise KnowledgeBaseInvalid(
+            f"{name}: field {field!r} at the top of the file: {problem}",
+            file=name,
+            entry=None,
+            field=field,
+        ) from None
 
 
 def parse_file(name: str, document: Any) -> tuple[str, list[Fact]]:
@@ -538,6 +587,7 @@ def parse_file(name: str, document: Any) -> tuple[str, list[Fact]]:
         )
     model, key_fields = KINDS[kind]
     defaults = {k: document[k] for k in _ENVELOPE if k in document}
+    _check_defaults(name, defaults)
     entries: list[Fact] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_entries):
@@ -569,10 +619,10 @@ def parse_file(name: str, document: Any) -> tuple[str, list[Fact]]:
         key = entry_key(kind, entry)
         if key in seen:
             raise KnowledgeBaseInvalid(
-                f"{name}: {where}: duplicates entry {seen[key]} (key {key!r})",
+                f"{name}: {where}: duplicates entry {seen[key]} (key {entry_label(kind, entry)!r})",
                 file=name,
                 entry=index + 1,
-                key=key,
+                key=entry_label(kind, entry),
                 field=None,
             )
         seen[key] = index + 1
