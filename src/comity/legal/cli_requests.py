@@ -7,6 +7,7 @@
     comity request renew REQ-2026-0001 --note "renewed with the provider"
     comity request due --within 2w
     comity request stats --json
+    comity request export REQ-2026-0002 --to FBI --out req.json       # see cli_exchange
 
 Thin: options are parsed here; the work is done by :mod:`comity.legal.requests` (creation,
 particulars) and :mod:`comity.legal.lifecycle` (states, deadlines, figures).
@@ -402,3 +403,15 @@ def stats_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         console.print(answers)
 
     emit(data, as_json, human)
+
+
+def _add_exchange_commands() -> None:
+    """``export``, ``import`` and ``status-export``: requests between nodes as signed files."""
+    from comity.legal.cli_exchange import export_cmd, import_cmd, status_export_cmd
+
+    request_app.command("export")(export_cmd)
+    request_app.command("import")(import_cmd)
+    request_app.command("status-export")(status_export_cmd)
+
+
+_add_exchange_commands()
