@@ -42,7 +42,6 @@ from comity.legal.particulars import ACCOUNT_TYPES, is_statute_reference
 from comity.legal.schema import Element, OffenceEntry
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SUBSECTION = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 class RequestLike(Protocol):
@@ -118,12 +117,7 @@ def find_offence(kb: KnowledgeBase, ref: str) -> OffenceEntry | None:
 
     ``IN:BNS 318(4)`` is found as ``IN:BNS 318`` when the knowledge base lists only the section.
     """
-    entry = kb.offence(ref)
-    current = ref
-    while entry is None and _SUBSECTION.search(current):
-        current = _SUBSECTION.sub("", current)
-        entry = kb.offence(current)
-    return entry
+    return kb.offence(ref)
 
 
 def offence_country(ref: str) -> str:

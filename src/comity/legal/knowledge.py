@@ -14,6 +14,7 @@ on the first problem.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -211,14 +212,23 @@ class KnowledgeBase:
         return list(self.all("preservation_periods"))
 
     def offence(self, ref: str) -> OffenceEntry | None:
-        """An offence by its reference (``IN:IT Act 66D``), matched case- and space-blind."""
-        entry = self.entries.get("offences", {}).get(normalize_ref(ref))
-        return entry if isinstance(entry, OffenceEntry) else None
+        """An offence by its reference (``IN:IT Act 66D``), matched case- and space-blind; a
+        subsection the knowledge base does not list is found as its section (``IN:BNS 318(4)``
+        as ``IN:BNS 318``)."""
+        for key in _and_sections(ref):
+            entry = self.entries.get("offences", {}).get(key)
+            if isinstance(entry, OffenceEntry):
+                return entry
+        return None
 
     def offence_map(self, ref: str) -> OffenceMapEntry | None:
-        """The corresponding offences of ``ref`` in the other country, if mapped."""
-        entry = self.entries.get("offence_map", {}).get(normalize_ref(ref))
-        return entry if isinstance(entry, OffenceMapEntry) else None
+        """The corresponding offences of ``ref`` in the other country, if mapped (a subsection
+        by its section's mapping when it has none of its own)."""
+        for key in _and_sections(ref):
+            entry = self.entries.get("offence_map", {}).get(key)
+            if isinstance(entry, OffenceMapEntry):
+                return entry
+        return None
 
     def figures(self, country: str | None = None) -> list[FigureEntry]:
         """Figures (about ``country`` if given)."""
@@ -301,6 +311,18 @@ class KnowledgeBase:
         for e in self.all("request_elements"):
             if e.to != "*":
                 yield "request_elements", entry_label("request_elements", e), "to", e.to
+
+
+_SUBSECTION = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _and_sections(ref: str) -> Iterator[str]:
+    """``IN:BNS 318(4)(a)`` → its key, then ``IN:BNS 318(4)``'s, then ``IN:BNS 318``'s."""
+    current = ref
+    yield normalize_ref(current)
+    while _SUBSECTION.search(current):
+        current = _SUBSECTION.sub("", current)
+        yield normalize_ref(current)
 
 
 @cache
