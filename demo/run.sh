@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The story `make demo` tells: an Indian agency hands digital evidence to a US agency without
-# breaking its chain of custody, and shares intelligence with it under TLP. Two nodes in two
-# home folders, on SQLite.
+# breaking its chain of custody, shares intelligence with it under TLP, links fraud complaints
+# into networks for a joint operation, and finds, drafts and tracks the lawful route to evidence
+# abroad. Two nodes in two home folders, on SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -221,6 +222,109 @@ cbi link networks --json | python3 -c 'import json,sys
 for n in json.load(sys.stdin)["networks"]:
     if n["shared_with"]:
         print(n["id"], "shared with", ",".join(n["shared_with"]), [i["value"] for i in n["identifiers"] if i["also_held_by"]])'
+
+step "22. Legal cooperation: what applies between India and the US, every fact with its source"
+cbi user add s.menon --role legal_officer --name "S. Menon (legal officer)" --json > /dev/null
+cbi legal facts IN --with US --section treaties --section agreements
+
+step "23. The route advisor: a Gmail mailbox, bank records in Germany, the caller in Russia"
+cbi legal route --from IN --to US --need content --offence "IN:IT Act 66D"
+echo
+echo "bank records in Germany (no treaty in the knowledge base: a letter rogatory on reciprocity):"
+cbi legal route --from IN --to DE --need bank-records --json | python3 -c 'import json,sys
+a = json.load(sys.stdin)
+for r in a["routes"]: print("  route:", r["name"], "[" + r["status"] + "]")
+for e in a["excluded"]: print("  excluded:", e["name"], "-", e["reason"][:110])'
+echo "a person in Russia, and a pair the knowledge base cannot answer:"
+cbi legal route --from IN --to RU --need locate-person --json | python3 -c 'import json,sys
+a = json.load(sys.stdin); print("  route:", [r["name"] for r in a["routes"]])'
+cbi legal route --from IN --to KP --need preservation --json | python3 -c 'import json,sys
+a = json.load(sys.stdin); print("  answer:", a["answer"], "-", a["message"])'
+
+step "24. A case's plan: phishing of Indians from Russia through a US e-mail provider, money in Dubai"
+PHISH=$(cbi --as r.iyer case create --title "KYC phishing of SBI customers" \
+  --summary "Since January 2025 at least 212 Indian citizens received e-mails from kyc.update.sbi@gmail.com asking them to update their KYC; the link led to a copy of the bank's site that took their credentials. The server and the callers were in Russia; INR 4.1 crore went to an account in Dubai." \
+  --jurisdiction IN --jurisdiction US --jurisdiction RU --jurisdiction AE \
+  --offence "IN:IT Act 66D" --offence "IN:IT Act 66C" --offence "IN:BNS 318(4)" --json | field reference)
+cbi --as r.iyer case member "$PHISH" s.menon --role legal > /dev/null
+GMAIL="email-addr:kyc.update.sbi@gmail.com"
+cbi --as r.iyer legal need add "$PHISH" --need content --in US --holder-name "Google LLC" --what "the mailbox that sent the e-mails" --identifier "$GMAIL"
+cbi --as r.iyer legal need add "$PHISH" --need subscriber --in US --holder-name "Google LLC" --identifier "$GMAIL"
+cbi --as r.iyer legal need add "$PHISH" --need locate-person --in RU --what "the caller known as 'Vikram'"
+cbi --as r.iyer legal need add "$PHISH" --need bank-records --in AE --holder-name "the receiving bank in Dubai"
+cbi --as r.iyer legal need add "$PHISH" --need freeze-assets --in AE --holder-name "the receiving bank in Dubai"
+cbi --as r.iyer legal plan "$PHISH"
+
+step "25. Drafting: the MLA request to the US, checked against what US law requires"
+REQ=$(cbi --as r.iyer request create "$PHISH" --kind mla-request --to US --need content \
+  --identifier "$GMAIL" --period 2025-01-01..2025-06-30 \
+  --nexus "The mailbox sent the phishing e-mails; its content shows who ran the campaign and where the money went." \
+  --assistance "Produce the content of the mailbox for the period, with its headers." \
+  --assistance "Who accessed the mailbox, from which IP addresses?" \
+  --confidentiality "Do not notify the account holder: the investigation is covert." --json | field id)
+echo "request $REQ created; a draft is refused until every required element is there (exit 1):"
+set +e
+cbi --as r.iyer legal draft "$REQ" --out "$OUT/$REQ.pdf"
+echo "(exit $?)"
+set -e
+echo "the legal officer adds the texts of the penal sections (the package ships none):"
+cat > "$OUT/statute-texts.json" <<'JSON'
+{"kind": "offences",
+ "source": "India Code text, typed by the CBI's legal officer for the demo; not checked against the Gazette",
+ "as_of": "2026-11-30", "status": "unverified",
+ "entries": [
+  {"ref": "IN:IT Act 66D", "country": "IN", "act": "Information Technology Act 2000", "section": "66D",
+   "title": "Cheating by personation by using a computer resource", "max_imprisonment": "3 years",
+   "text": "Whoever, by means of any communication device or computer resource cheats by personation, shall be punished with imprisonment of either description for a term which may extend to three years and shall also be liable to fine which may extend to one lakh rupees."},
+  {"ref": "IN:IT Act 66C", "country": "IN", "act": "Information Technology Act 2000", "section": "66C",
+   "title": "Identity theft", "max_imprisonment": "3 years",
+   "text": "Whoever, fraudulently or dishonestly make use of the electronic signature, password or any other unique identification feature of any other person, shall be punished with imprisonment of either description for a term which may extend to three years and shall also be liable to fine which may extend to rupees one lakh."},
+  {"ref": "IN:BNS 318(4)", "country": "IN", "act": "Bharatiya Nyaya Sanhita 2023", "section": "318(4)",
+   "title": "Cheating and dishonestly inducing delivery of property", "max_imprisonment": "7 years",
+   "text": "Whoever cheats and thereby dishonestly induces the person deceived to deliver any property to any person, or to make, alter or destroy the whole or any part of a valuable security, or anything which is signed or sealed, and which is capable of being converted into a valuable security, shall be punished with imprisonment of either description for a term which may extend to seven years, and shall also be liable to fine."}
+ ]}
+JSON
+cbi --as s.menon legal kb import "$OUT/statute-texts.json" --note "IT Act and BNS texts for MLA requests"
+cbi --as r.iyer request set "$REQ" --probable-cause "212 victims received e-mails sent from this account linking to a copy of the bank's site; 37 of them then lost money to the account in Dubai (complaints NCRP-2025-0114 to -0326)." > /dev/null
+cbi --as r.iyer legal draft "$REQ" --out "$OUT/$REQ.pdf"
+cbi --as r.iyer legal draft "$REQ" --out "$OUT/$REQ.docx"
+cbi --as s.menon legal kb versions
+
+step "26. Tracking: a preservation with its deadline, the MLA request through its states"
+PRES=$(cbi --as r.iyer request create "$PHISH" --kind preservation --to US --need content \
+  --identifier "$GMAIL" --custodian "Google LLC, Mountain View, California" \
+  --nexus "The mailbox sent the phishing e-mails." --necessity "Mailbox content can be deleted by its user at any time." \
+  --follow-up --json | field id)
+ago() { python3 -c 'import datetime as d, sys; print((d.datetime.now(d.timezone.utc) - d.timedelta(days=int(sys.argv[1]))).strftime("%Y-%m-%dT%H:%M+00:00"))' "$1"; }
+SENT=$(ago 80)
+cbi --as r.iyer request advance "$PRES" --state review --at "$(ago 81)" > /dev/null
+cbi --as s.menon request advance "$PRES" --state transmitted --at "$SENT" --note "sent to OIA and the FBI legal attaché" > /dev/null
+echo "transmitted 80 days ago: under 18 U.S.C. 2703(f) it lapses in 10 days, and the MLA request it promised is due:"
+cbi --as s.menon request due --within 14d
+cbi --as s.menon request renew "$PRES" --note "renewal acknowledged by Google" > /dev/null
+echo "renewed once for 90 days (the law allows one renewal):"
+cbi --as s.menon request show "$PRES"
+cbi --as r.iyer request advance "$REQ" --state review > /dev/null
+cbi --as s.menon request advance "$REQ" --state central-authority-approval --note "MHA approved" > /dev/null
+echo "a move that skips a state is refused (exit 2):"
+set +e
+cbi --as s.menon request advance "$PRES" --state closed
+echo "(exit $?)"
+set -e
+
+step "27. The request travels to the FBI as a signed file; its status comes back the same way"
+cbi --as s.menon request export "$REQ" --to FBI --out "$OUT/request-for-fbi.json"
+cbi --as s.menon request advance "$REQ" --state transmitted --note "sent to DOJ OIA" > /dev/null
+fbi request import "$OUT/request-for-fbi.json" --json > "$OUT/fbi-received.json"
+FREQ=$(field request < "$OUT/fbi-received.json")
+echo "the FBI recorded it as $FREQ, with the PDF the CBI rendered:"
+fbi request show "$FREQ"
+fbi request advance "$FREQ" --state acknowledged --note "received by OIA" > /dev/null
+fbi request advance "$FREQ" --state executing --note "warrant sought under 18 U.S.C. 3512" > /dev/null
+fbi request status-export "$FREQ" --out "$OUT/status-for-cbi.json"
+cbi --as s.menon request import "$OUT/status-for-cbi.json"
+cbi --as s.menon request list --case "$PHISH"
+cbi --as s.menon request stats
 
 step "Done"
 echo "Everything the demo produced is in $OUT:"
