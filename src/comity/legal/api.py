@@ -43,7 +43,7 @@ from comity.legal.routes import advise
 from comity.legal.schema import HOLDERS, KINDS, NEEDS, URGENCIES
 from comity.web.auth import ActorDep, StandaloneActorDep
 from comity.web.deps import CtxDep, SessionDep
-from comity.web.uploads import safe_filename
+from comity.web.uploads import read_limited, safe_filename
 
 router = APIRouter(prefix="/api/v1/legal", tags=["legal"])
 
@@ -136,21 +136,6 @@ def kb_versions(session: SessionDep, actor: ActorDep) -> list[dict[str, Any]]:
     return versions(session)
 
 
-async def _body(request: Request, name: str) -> bytes:
-    """The request body, refused as soon as it is known to exceed ``MAX_FILE_BYTES``."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FILE_BYTES:
-        raise too_large(name, int(declared))
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_FILE_BYTES:
-            raise too_large(name)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _import(ctx: NodeContext, actor: Actor, name: str, data: bytes, note: str) -> dict[str, Any]:
     document = decode_document(name, data)
     with ctx.transaction() as session:
@@ -169,7 +154,7 @@ async def kb_import(
 ) -> dict[str, Any]:
     """Add or correct facts (a legal officer): validated, recorded as a new version, audited."""
     file_name = safe_filename(name) if name is not None else DEFAULT_FILE_NAME
-    data = await _body(request, file_name)
+    data = await read_limited(request, MAX_FILE_BYTES, lambda size: too_large(file_name, size))
     return await anyio.to_thread.run_sync(lambda: _import(ctx, actor, file_name, data, note))
 
 

@@ -15,11 +15,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+import anyio
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from comity.identity.services import local_agency
+from comity.context import NodeContext
+from comity.identity.services import Actor, local_agency
 from comity.legal.deadlines import due, parse_window
+from comity.legal.errors import LegalInputError
+from comity.legal.exchange import (
+    MAX_FILE_BYTES,
+    export_request,
+    export_status,
+    import_message,
+)
 from comity.legal.kb_services import current_kb
 from comity.legal.lifecycle import (
     advance,
@@ -39,8 +49,9 @@ from comity.legal.requests import (
     update_request,
 )
 from comity.legal.schema import HOLDERS, NEEDS, REQUEST_KINDS, URGENCIES
-from comity.web.auth import ActorDep
-from comity.web.deps import SessionDep
+from comity.web.auth import ActorDep, StandaloneActorDep
+from comity.web.deps import CtxDep, SessionDep
+from comity.web.uploads import allow_large_body, read_limited
 
 router = APIRouter(prefix="/api/v1/legal/requests", tags=["legal"])
 
@@ -194,3 +205,62 @@ def renewal(request_id: str, body: Renewal, session: SessionDep, actor: ActorDep
     moment = parse_at(body.at, "at") if body.at is not None else None
     kb = current_kb(session)
     return request_view(session, kb, renew(session, actor, kb, request_id, body.note, moment))
+
+
+class ExportBody(BaseModel):
+    """Where a request goes, and the format of its rendered document."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(min_length=1, max_length=32, description="The peer agency (FBI).")
+    format: str = Field("pdf", pattern="^(pdf|docx)$")
+    allow_incomplete: bool = False
+
+
+def _too_large(size: int | None) -> LegalInputError:
+    what = f"{size} bytes, more than" if size is not None else "more than"
+    return LegalInputError(f"the request file is {what} the {MAX_FILE_BYTES} bytes it may have")
+
+
+@router.post("/import", status_code=201, dependencies=[Depends(allow_large_body)])
+async def import_file(request: Request, ctx: CtxDep, actor: StandaloneActorDep) -> dict[str, Any]:
+    """Verify and record a peer's request message, or apply its status message (the signed
+    file's content as the body, up to 64 MiB)."""
+    data = await read_limited(request, MAX_FILE_BYTES, _too_large)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LegalInputError("not a Comity request file") from None
+    return await anyio.to_thread.run_sync(lambda: _import(ctx, actor, text))
+
+
+def _import(ctx: NodeContext, actor: Actor, text: str) -> dict[str, Any]:
+    with ctx.transaction() as session:
+        return import_message(session, actor, ctx, text)
+
+
+@router.post("/{request_id}/export")
+def export(
+    request_id: str, body: ExportBody, session: SessionDep, ctx: CtxDep, actor: ActorDep
+) -> Any:
+    """The request sealed for the peer, with its rendered document: the signed message a peer
+    imports (``POST …/requests/import`` on its node)."""
+    result = export_request(
+        session,
+        actor,
+        ctx,
+        current_kb(session),
+        request_id,
+        to=body.to,
+        out=None,
+        fmt=body.format,
+        allow_incomplete=body.allow_incomplete,
+    )
+    return orjson.loads(result["message"])
+
+
+@router.post("/{request_id}/status-export")
+def status_export(request_id: str, session: SessionDep, ctx: CtxDep, actor: ActorDep) -> Any:
+    """An incoming request's moves sealed for the agency that sent it (a signed message)."""
+    result = export_status(session, actor, ctx, request_id, out=None)
+    return orjson.loads(result["message"])

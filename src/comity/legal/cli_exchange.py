@@ -98,6 +98,7 @@ def status_export_cmd(
     st = state(ctx)
     with acting(st) as (session, actor):
         result = export_status(session, actor, st.ctx, request_id, out=out)
+    result.pop("message")
     emit(
         result,
         as_json,

@@ -84,15 +84,16 @@ def export_request(
     request_id: str,
     *,
     to: str,
-    out: Path,
+    out: Path | None,
     fmt: str = "pdf",
     allow_incomplete: bool = False,
 ) -> dict[str, Any]:
-    """Write a request, with its rendered document, as a file signed for the peer ``to``."""
+    """Seal a request, with its rendered document, for the peer ``to``; write it to ``out``
+    (if given). The result's ``message`` is the signed text."""
     actor.require(*TRANSMIT_ROLES)
     if fmt not in MEDIA_TYPES:
         raise LegalInputError(f"format must be pdf or docx, not {fmt!r}", format=fmt)
-    if not out.parent.is_dir():
+    if out is not None and not out.parent.is_dir():
         raise LegalInputError(f"no folder {out.parent}", path=str(out))
     request = get_request(session, actor, request_id, purpose="export")
     if request.direction != "outgoing":
@@ -152,8 +153,10 @@ def export_request(
         },
     }
     text = seal(ctx.keys, document)
-    write_atomic(out, text.encode("utf-8"), 0o600)
+    if out is not None:
+        write_atomic(out, text.encode("utf-8"), 0o600)
     request.peer_agency = peer.agency.code
+    where = f"as {out.name}" if out is not None else "over the API"
     _append(
         request,
         "export",
@@ -161,7 +164,7 @@ def export_request(
         now,
         now,
         actor.username,
-        f"exported for {peer.agency.code} as {out.name}",
+        f"exported for {peer.agency.code} {where}",
     )
     session.flush()
     audit.record(
@@ -173,15 +176,16 @@ def export_request(
         case_id=request.case_id,
         details={
             "to": peer.agency.code,
-            "file": out.name,
+            "file": out.name if out is not None else None,
             "document_sha256": document["document"]["sha256"],
         },
     )
     return {
         "request": request.id,
         "to": peer.agency.code,
-        "file": str(out),
+        "file": str(out) if out is not None else None,
         "document": {k: v for k, v in document["document"].items() if k != "base64"},
+        "message": text,
     }
 
 
@@ -234,7 +238,12 @@ def import_request_file(
 ) -> dict[str, Any]:
     """Verify and record a request file or a status file from a peer (see the module)."""
     actor.require(*TRANSMIT_ROLES)
-    text = _read(path)
+    return import_message(session, actor, ctx, _read(path))
+
+
+def import_message(session: Session, actor: Actor, ctx: NodeContext, text: str) -> dict[str, Any]:
+    """Verify and record a request message or a status message from a peer (its text)."""
+    actor.require(*TRANSMIT_ROLES)
     kind = _kind_of(text)
     document, peer = open_sealed(
         session,
@@ -371,11 +380,12 @@ def _receive(
 
 
 def export_status(
-    session: Session, actor: Actor, ctx: NodeContext, request_id: str, *, out: Path
+    session: Session, actor: Actor, ctx: NodeContext, request_id: str, *, out: Path | None
 ) -> dict[str, Any]:
-    """Write the moves of an incoming request as a status file signed for its sender."""
+    """Seal the moves of an incoming request for its sender; write them to ``out`` (if given).
+    The result's ``message`` is the signed text."""
     actor.require(*TRANSMIT_ROLES)
-    if not out.parent.is_dir():
+    if out is not None and not out.parent.is_dir():
         raise LegalInputError(f"no folder {out.parent}", path=str(out))
     request = get_request(session, actor, request_id, purpose="export status")
     if request.direction != "incoming":
@@ -397,7 +407,9 @@ def export_status(
         "moves": moves,
         "exported_at": isoformat(utcnow()),
     }
-    write_atomic(out, seal(ctx.keys, document).encode("utf-8"), 0o600)
+    text = seal(ctx.keys, document)
+    if out is not None:
+        write_atomic(out, text.encode("utf-8"), 0o600)
     audit.record(
         session,
         actor.username,
@@ -412,7 +424,8 @@ def export_status(
         "to": request.peer_agency,
         "state": request.state,
         "moves": len(moves),
-        "file": str(out),
+        "file": str(out) if out is not None else None,
+        "message": text,
     }
 
 

@@ -96,6 +96,24 @@ def allow_large_body(request: Request) -> None:
     request.scope[UNLIMITED_BODY] = True
 
 
+async def read_limited(
+    request: Request, limit: int, refuse: Callable[[int | None], Exception]
+) -> bytes:
+    """The whole request body, refused (``refuse(size or None)`` raised) as soon as it is known
+    to exceed ``limit`` bytes: from its declared length, or while it streams in."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise refuse(int(declared))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise refuse(None)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def safe_filename(name: str) -> str:
     """Reduce a client-supplied file name to a safe base name, or refuse it."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
