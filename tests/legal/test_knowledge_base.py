@@ -1,8 +1,8 @@
 """The knowledge base as data: the package's files, the schema's refusals, the facts it must hold.
 
 Adversarial files are checked for what a legal officer sees: the error names the file, the
-entry (its number and key) and the field. The facts at the end are those of
-``/work/shared/legal-facts.md`` that the route advisor and the drafts depend on.
+entry (its number and key) and the field. The facts at the end are those of the shared
+``legal-facts.md`` (beside the product brief) that the route advisor and the drafts depend on.
 """
 
 from __future__ import annotations
