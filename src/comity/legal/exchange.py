@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -38,9 +38,9 @@ from comity.identity.services import Actor, local_agency
 from comity.legal.errors import LegalInputError, RequestConflict, RequestFileInvalid
 from comity.legal.knowledge import KnowledgeBase
 from comity.legal.lifecycle import TRANSMIT_ROLES, next_states
-from comity.legal.models import ANSWERED, OPEN_STATES, STATES, LegalRequest, RequestEvent
+from comity.legal.models import ANSWERED, OPEN_STATES, STATES, LegalRequest
 from comity.legal.particulars import FIELDS, merge
-from comity.legal.requests import get_request, next_request_id, request_summary
+from comity.legal.requests import add_event, get_request, next_request_id, request_summary
 from comity.legal.schema import HOLDERS, NEEDS, REQUEST_KINDS, URGENCIES
 
 REQUEST_KIND: Final = "legal-request"
@@ -157,14 +157,14 @@ def export_request(
         write_atomic(out, text.encode("utf-8"), 0o600)
     request.peer_agency = peer.agency.code
     where = f"as {out.name}" if out is not None else "over the API"
-    _append(
+    add_event(
         request,
         "export",
         request.state,
-        now,
-        now,
-        actor.username,
-        f"exported for {peer.agency.code} {where}",
+        at=now,
+        now=now,
+        by=actor.username,
+        note=f"exported for {peer.agency.code} {where}",
     )
     session.flush()
     audit.record(
@@ -187,24 +187,6 @@ def export_request(
         "document": {k: v for k, v in document["document"].items() if k != "base64"},
         "message": text,
     }
-
-
-def _append(
-    request: LegalRequest, action: str, to: str, at: datetime, now: datetime, by: str, note: str
-) -> None:
-    request.events.append(
-        RequestEvent(
-            request_id=request.id,
-            seq=max((e.seq for e in request.events), default=0) + 1,
-            action=action,
-            from_state=request.state,
-            to_state=to,
-            at=at,
-            recorded_at=now,
-            actor=by,
-            note=note,
-        )
-    )
 
 
 def _read(path: Path) -> str:
@@ -349,14 +331,14 @@ def _receive(
         },
     )
     session.add(request)
-    _append(
+    add_event(
         request,
         "import",
         "transmitted",
-        now,
-        now,
-        actor.username,
-        f"received from {sender} as its request {remote}",
+        at=now,
+        now=now,
+        by=actor.username,
+        note=f"received from {sender} as its request {remote}",
     )
     session.flush()
     write_atomic(stored, data, 0o600)
@@ -469,14 +451,14 @@ def _apply_status(
                 "or before the request's last move"
             )
         note = str(move.get("note") or "")[:2000]
-        _append(
+        add_event(
             request,
             "state",
             to,
-            at,
-            now,
-            f"peer:{sender}",
-            f"reported by {sender}" + (f": {note}" if note else ""),
+            at=at,
+            now=now,
+            by=f"peer:{sender}",
+            note=f"reported by {sender}" + (f": {note}" if note else ""),
         )
         request.state, request.updated_at = to, now
         if to in ANSWERED:

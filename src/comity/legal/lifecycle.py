@@ -41,7 +41,7 @@ from comity.legal.deadlines import (
 )
 from comity.legal.errors import InvalidTransition, LegalInputError, RequestConflict, UnknownRequest
 from comity.legal.knowledge import KnowledgeBase
-from comity.legal.models import ANSWERED, OPEN_STATES, OUTCOMES, STATES, LegalRequest, RequestEvent
+from comity.legal.models import ANSWERED, OPEN_STATES, OUTCOMES, STATES, LegalRequest
 from comity.legal.particulars import (
     FLAG_FIELDS,
     TEXT_FIELDS,
@@ -52,6 +52,7 @@ from comity.legal.particulars import (
 )
 from comity.legal.requests import (
     REQUEST_WRITE_ROLES,
+    add_event,
     check_choice,
     history,
     request_summary,
@@ -146,30 +147,6 @@ def _load(session: Session, actor: Actor, request_id: str) -> LegalRequest:
     return request
 
 
-def _event(
-    request: LegalRequest,
-    action: str,
-    to: str,
-    at: datetime,
-    now: datetime,
-    actor: Actor,
-    note: str,
-) -> None:
-    request.events.append(
-        RequestEvent(
-            request_id=request.id,
-            seq=max((e.seq for e in request.events), default=0) + 1,
-            action=action,
-            from_state=request.state,
-            to_state=to,
-            at=at,
-            recorded_at=now,
-            actor=actor.username,
-            note=note,
-        )
-    )
-
-
 def advance(
     session: Session,
     actor: Actor,
@@ -205,7 +182,7 @@ def advance(
     now = utcnow()
     moment = _moment(request, at, now)
     previous = request.state
-    _event(request, "state", wanted, moment, now, actor, why)
+    add_event(request, "state", wanted, at=moment, now=now, by=actor.username, note=why)
     request.state = wanted
     request.updated_at = now
     if wanted == "transmitted":
@@ -272,7 +249,7 @@ def renew(
             request=request.id,
             lapsed=lapse,
         )
-    _event(request, "renew", request.state, moment, now, actor, why)
+    add_event(request, "renew", request.state, at=moment, now=now, by=actor.username, note=why)
     request.renewals += 1
     request.updated_at = now
     session.flush()

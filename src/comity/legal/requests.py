@@ -12,6 +12,7 @@ figures) is :mod:`comity.legal.lifecycle`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -145,19 +146,7 @@ def create_request(
         updated_at=now,
     )
     session.add(request)
-    session.add(
-        RequestEvent(
-            request_id=request_id,
-            seq=1,
-            action="create",
-            from_state=None,
-            to_state="draft",
-            at=now,
-            recorded_at=now,
-            actor=actor.username,
-            note="",
-        )
-    )
+    add_event(request, "create", "draft", at=now, now=now, by=actor.username, from_state=None)
     session.flush()
     audit.record(
         session,
@@ -169,6 +158,38 @@ def create_request(
         details={"kind": kind, "to": to_country, "needs": request.needs},
     )
     return request
+
+
+_UNSET: Any = object()
+
+
+def add_event(
+    request: LegalRequest,
+    action: str,
+    to: str,
+    *,
+    at: datetime,
+    now: datetime,
+    by: str,
+    note: str = "",
+    from_state: str | None = _UNSET,
+) -> None:
+    """Append an event to ``request``'s history: ``action`` (``create``, ``state``, ``renew``,
+    ``update``, ``export``, ``import``) to state ``to``, as of ``at``, recorded ``now`` by
+    ``by``; it moves from the request's present state unless ``from_state`` is given."""
+    request.events.append(
+        RequestEvent(
+            request_id=request.id,
+            seq=max((e.seq for e in request.events), default=0) + 1,
+            action=action,
+            from_state=request.state if from_state is _UNSET else from_state,
+            to_state=to,
+            at=at,
+            recorded_at=now,
+            actor=by,
+            note=note,
+        )
+    )
 
 
 def load_request(session: Session, request_id: str) -> LegalRequest:
@@ -228,18 +249,8 @@ def update_request(
     request.particulars = merge(before, changes)
     now = utcnow()
     request.updated_at = now
-    request.events.append(
-        RequestEvent(
-            request_id=request.id,
-            seq=len(request.events) + 1,
-            action="update",
-            from_state=request.state,
-            to_state=request.state,
-            at=now,
-            recorded_at=now,
-            actor=actor.username,
-            note=note.strip(),
-        )
+    add_event(
+        request, "update", request.state, at=now, now=now, by=actor.username, note=note.strip()
     )
     session.flush()
     changed = sorted(k for k, v in request.particulars.items() if before.get(k) != v)
