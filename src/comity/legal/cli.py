@@ -247,6 +247,8 @@ def kb_versions_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
             console.print("no imported versions: the knowledge base is the package's")
             return
         table = Table("version", "action", "kind", "file", "entries", "by", "at", "in force")
+        for column in table.columns:
+            column.overflow = "fold"
         for v in items:
             table.add_row(
                 str(v["version"]),

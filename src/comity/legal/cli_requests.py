@@ -396,6 +396,9 @@ def stats_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
             name = f"{code} {d['countries'].get(code, '')}".strip()
             table.add_row(escape(name), str(count), *(str(row[a]) for a in ages))
         console.print(table)
+        if not d["answered"]:
+            console.print("time to an answer: no request has been answered yet")
+            return
         answers = Table("country", "answered", "median days", title="time to an answer")
         for code, a in d["answered"].items():
             name = f"{code} {d['countries'].get(code, '')}".strip()
