@@ -257,7 +257,7 @@ def kb_versions_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
                 escape(v["file"]),
                 str(v["entries"]) if v["action"] == "import" else f"undoes {v['reverts']}",
                 escape(v["by"]),
-                v["at"][:19],
+                v["at"][:16].replace("T", " "),
                 "yes" if v["active"] else "no",
             )
         console.print(table)
