@@ -376,8 +376,7 @@ def plan_cmd(
     case: str = typer.Argument(..., help="Case reference or id."),
     as_json: bool = JsonOption,
 ) -> None:
-    """The plan for a case: what to preserve today, what to ask providers, which requests to
-    start, through whom, and what each must contain."""
+    """A case's plan: what to preserve today, ask providers and start, through whom."""
     from comity.legal.kb_services import current_kb
     from comity.legal.plan import case_plan
 

@@ -44,10 +44,9 @@ def draft_cmd(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Draft a request as a PDF or DOCX from its particulars, its case and the knowledge base.
+    """Draft a request as a PDF or DOCX, checked against its required elements.
 
-    Every required element of the request's kind and requested country is checked; a draft
-    missing any is refused (exit 1) unless --allow-incomplete, which marks each gap in place.
+    Exit 1 if any is missing, unless --allow-incomplete, which marks each gap in the draft.
     """
     from comity.legal.draft_service import draft_request
     from comity.legal.kb_services import current_kb
