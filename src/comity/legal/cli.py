@@ -270,20 +270,27 @@ def kb_export_cmd(
     ctx: typer.Context,
     kind: str = typer.Argument(..., help="The kind of file (offences, treaties …)."),
     out: Path = typer.Option(..., "--out", help="Where to write the file."),
+    as_json: bool = JsonOption,
 ) -> None:
     """Write the entries of one kind as they stand, as a file to edit and import back."""
     from comity.core.files import write_atomic
+    from comity.legal.errors import LegalInputError
     from comity.legal.kb_services import current_kb, export_kind
 
+    if not out.parent.is_dir():
+        raise LegalInputError(f"no folder {out.parent}", path=str(out))
     with acting(state(ctx)) as (session, _actor):
         document = export_kind(current_kb(session), kind)
-    if not out.parent.is_dir():
-        from comity.legal.errors import LegalInputError
-
-        raise LegalInputError(f"no folder {out.parent}", path=str(out))
-    write_atomic(out, (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
-    console.print(
-        f"wrote {len(document['entries'])} {kind} entries to {escape(str(out))}", highlight=False
+    data = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+    write_atomic(out, data)
+    result = {"kind": kind, "entries": len(document["entries"]), "file": str(out)}
+    emit(
+        result,
+        as_json,
+        lambda r: console.print(
+            f"wrote {r['entries']} {escape(r['kind'])} entries to {escape(r['file'])}",
+            highlight=False,
+        ),
     )
 
 

@@ -365,7 +365,7 @@ def _assign(
     active = select(Network.id, Network.number).where(Network.status == "active")
     if scope is not None:
         active = active.where(Network.id.in_(set(before.values()) or {""}))
-    numbers: dict[str, int] = dict(session.execute(active).tuples().all())
+    numbers: dict[str, int] = dict(session.execute(active).all())
     next_number = (session.scalar(select(func.max(Network.number))) or 0) + 1
     groups = sorted(linkage.groups, key=len, reverse=True)
     held = [Counter(before[seq] for seq in group if seq in before) for group in groups]
@@ -617,7 +617,7 @@ def _summaries(session: Session, active: set[str], network_id: str | None) -> di
     if network_id is not None:
         query = query.where(NetworkMember.network_id == network_id)
     found: dict[str, _Summary] = {}
-    for nid, country, received_on, loss, currency, victim_id in session.execute(query).tuples():
+    for nid, country, received_on, loss, currency, victim_id in session.execute(query):
         if nid not in active:
             continue
         summary = found.get(nid)
