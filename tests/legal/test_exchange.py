@@ -270,7 +270,7 @@ def test_export_needs_a_complete_approved_request_for_the_right_peer(
         )
 
 
-def test_a_status_the_lifecycle_does_not_allow_is_refused(
+def test_a_report_from_the_requested_agency_implies_the_transmission(
     scenario: Scenario, peers: Node, tmp_path: Path
 ):
     fbi = peers
@@ -283,16 +283,42 @@ def test_a_status_the_lifecycle_does_not_allow_is_refused(
     status = tmp_path / "status.json"
     with fbi.ctx.transaction() as session:
         export_status(session, fbi.actor(), fbi.ctx, fbi_id, out=status)
-    # the CBI has not marked it transmitted: 'acknowledged' cannot follow its approval
+    # the CBI has not recorded the transmission: the FBI acknowledging it says it happened
+    with scenario.node.ctx.transaction() as session:
+        applied = import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
+    assert applied["applied"] == ["transmitted", "acknowledged"]
+    with scenario.node.ctx.transaction() as session:
+        mine = get_request(session, scenario.legal_officer, request_id)
+        exported = [e for e in mine.events if e.action == "export"][-1]
+        implied = [e for e in mine.events if e.to_state == "transmitted"][-1]
+        assert mine.state == "acknowledged" and mine.transmitted_at == exported.at
+        assert (implied.actor, implied.at) == ("peer:FBI", exported.at)
+        assert "implied by FBI's report" in implied.note
+
+
+def test_a_status_the_lifecycle_does_not_allow_is_refused(
+    scenario: Scenario, peers: Node, tmp_path: Path
+):
+    fbi = peers
+    request_id = ready_request(scenario)
+    out = tmp_path / "req.json"
+    send(scenario, request_id, out)
+    fbi_id = str(receive(fbi, out)["request"])
+    with scenario.node.ctx.transaction() as session:
+        advance(session, scenario.legal_officer, scenario.kb, request_id, "withdrawn",
+                note="the suspect was arrested at home")  # fmt: skip
+    with fbi.ctx.transaction() as session:
+        advance(session, fbi.actor(), scenario.kb, fbi_id, "acknowledged")
+    status = tmp_path / "status.json"
+    with fbi.ctx.transaction() as session:
+        export_status(session, fbi.actor(), fbi.ctx, fbi_id, out=status)
     with (
         scenario.node.ctx.transaction() as session,
-        pytest.raises(RequestFileInvalid, match="cannot move to acknowledged"),
+        pytest.raises(RequestFileInvalid, match="withdrawn, from which it cannot move"),
     ):
         import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
     with scenario.node.ctx.transaction() as session:
-        assert get_request(session, scenario.legal_officer, request_id).state == (
-            "central-authority-approval"
-        )
+        assert get_request(session, scenario.legal_officer, request_id).state == "withdrawn"
 
 
 @pytest.mark.parametrize(
@@ -306,3 +332,29 @@ def test_junk_is_bad_input(scenario: Scenario, tmp_path: Path, content: bytes):
         pytest.raises(LegalInputError, match="not a Comity"),
     ):
         import_request_file(session, scenario.legal_officer, scenario.node.ctx, path)
+
+
+def test_a_move_dated_before_the_request_was_sent_is_refused(
+    scenario: Scenario, peers: Node, tmp_path: Path
+):
+    from comity.federation.messages import seal
+
+    fbi = peers
+    request_id = ready_request(scenario)
+    send(scenario, request_id, tmp_path / "req.json")
+    for when, problem in (("2020-01-01T00:00:00Z", "before the request was sent"),
+                          ("2999-01-01T00:00:00Z", "in the future")):  # fmt: skip
+        status = tmp_path / "status.json"
+        document = {"kind": "legal-request-status", "from": "FBI", "to": "CBI",
+                    "request": request_id, "state": "acknowledged",
+                    "moves": [{"to": "acknowledged", "at": when, "note": ""}]}  # fmt: skip
+        status.write_text(seal(fbi.ctx.keys, document))
+        with (
+            scenario.node.ctx.transaction() as session,
+            pytest.raises(RequestFileInvalid, match=problem),
+        ):
+            import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
+    with scenario.node.ctx.transaction() as session:
+        assert get_request(session, scenario.legal_officer, request_id).state == (
+            "central-authority-approval"
+        )

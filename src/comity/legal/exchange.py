@@ -38,7 +38,14 @@ from comity.identity.services import Actor, local_agency
 from comity.legal.errors import LegalInputError, RequestConflict, RequestFileInvalid
 from comity.legal.knowledge import KnowledgeBase
 from comity.legal.lifecycle import TRANSMIT_ROLES, next_states
-from comity.legal.models import ANSWERED, OPEN_STATES, STATES, LegalRequest
+from comity.legal.models import (
+    AFTER_TRANSMISSION,
+    ANSWERED,
+    OPEN_STATES,
+    OUTCOMES,
+    STATES,
+    LegalRequest,
+)
 from comity.legal.particulars import FIELDS, merge
 from comity.legal.requests import add_event, get_request, next_request_id, request_summary
 from comity.legal.schema import HOLDERS, NEEDS, REQUEST_KINDS, URGENCIES
@@ -425,6 +432,8 @@ def _apply_status(
     if not isinstance(moves, list):
         raise RequestFileInvalid("the status file has no moves")
     now = utcnow()
+    sent = [e.at for e in request.events if e.action == "export"]
+    earliest = max(sent) - CLOCK_SLACK if sent else None
     applied = []
     for move in moves:
         if not isinstance(move, dict) or move.get("to") not in STATES:
@@ -433,22 +442,38 @@ def _apply_status(
         seen = [e.to_state for e in request.events if e.actor == f"peer:{sender}"]
         if to in seen or to == request.state:
             continue
-        if to not in next_states(request.kind, request.state):
+        try:
+            at = parse_time(str(move.get("at")))
+        except (ComityError, ValueError):
+            raise RequestFileInvalid("the status file has a move with a malformed time") from None
+        if at > now + CLOCK_SLACK or (earliest is not None and at < earliest):
+            raise RequestFileInvalid(
+                f"the move to {to} is dated {isoformat(at)}: in the future, or before the "
+                "request was sent",
+                to=to,
+            )
+        allowed = next_states(request.kind, request.state)
+        later = (*AFTER_TRANSMISSION[1:], *OUTCOMES[:-1])
+        if to not in allowed and "transmitted" in allowed and to in later:
+            # the requested agency has it: it was transmitted, whether or not recorded here
+            add_event(
+                request,
+                "state",
+                "transmitted",
+                at=min(sent[-1], at) if sent else at,
+                now=now,
+                by=f"peer:{sender}",
+                note=f"implied by {sender}'s report that it is {to}",
+            )
+            request.state, request.transmitted_at = "transmitted", request.events[-1].at
+            applied.append("transmitted")
+            allowed = next_states(request.kind, request.state)
+        if to not in allowed:
             raise RequestFileInvalid(
                 f"{sender} reports {request.id} as {to}, but here it is {request.state}, from "
                 f"which it cannot move to {to}",
                 current=request.state,
                 to=to,
-            )
-        try:
-            at = parse_time(str(move.get("at")))
-        except (ComityError, ValueError):
-            raise RequestFileInvalid("the status file has a move with a malformed time") from None
-        last = max((e.at for e in request.events), default=at)
-        if at > now + CLOCK_SLACK or at < last:
-            raise RequestFileInvalid(
-                f"the move to {to} is dated {isoformat(at)}, in the future "
-                "or before the request's last move"
             )
         note = str(move.get("note") or "")[:2000]
         add_event(
