@@ -317,7 +317,10 @@ cbi --as s.menon request export "$REQ" --to FBI --out "$OUT/request-for-fbi.json
 cbi --as s.menon request advance "$REQ" --state transmitted --note "sent to DOJ OIA" > /dev/null
 fbi request import "$OUT/request-for-fbi.json" --json > "$OUT/fbi-received.json"
 FREQ=$(field request < "$OUT/fbi-received.json")
-echo "the FBI recorded it as $FREQ, with the PDF the CBI rendered:"
+echo "the FBI recorded it as $FREQ, with the PDF the CBI rendered, and files it under a case of its own:"
+FCASE=$(fbi case create --title "MLAT execution: CBI's KYC phishing case" --jurisdiction US \
+  --jurisdiction IN --json | field reference)
+fbi request attach "$FREQ" --case "$FCASE" --note "OIA: executing office" > /dev/null
 fbi request show "$FREQ"
 fbi request advance "$FREQ" --state acknowledged --note "received by OIA" > /dev/null
 fbi request advance "$FREQ" --state executing --note "warrant sought under 18 U.S.C. 3512" > /dev/null

@@ -358,3 +358,43 @@ def test_a_move_dated_before_the_request_was_sent_is_refused(
         assert get_request(session, scenario.legal_officer, request_id).state == (
             "central-authority-approval"
         )
+
+
+def test_an_incoming_request_is_filed_under_a_case_of_the_requested_node(
+    scenario: Scenario, peers: Node, tmp_path: Path
+):
+    from comity.cases.services import create_case
+    from comity.identity.services import create_user
+    from comity.legal.requests import attach_case, list_requests
+
+    fbi = peers
+    out = tmp_path / "req.json"
+    rid = ready_request(scenario)
+    send(scenario, rid, out)
+    fbi_id = str(receive(fbi, out)["request"])
+    admin = fbi.actor()
+    with fbi.ctx.transaction() as session:
+        for name in ("j.doe", "k.lee"):
+            create_user(session, admin, username=name, roles=["investigator"], display_name=name)
+    agent = fbi.actor("j.doe")
+    with fbi.ctx.transaction() as session:
+        case = create_case(session, agent, title="MLAT execution: CBI KYC phishing",
+                           jurisdictions=["US", "IN"]).reference  # fmt: skip
+        # before it is filed, only legal officers, supervisors and administrators see it
+        assert list_requests(session, agent) == []
+    with fbi.ctx.transaction() as session:
+        with pytest.raises(PermissionDenied):
+            attach_case(session, agent, fbi_id, case)
+        filed = attach_case(session, admin, fbi_id, case, note="executing office")
+        assert "filed under case" in filed.events[-1].note
+    with fbi.ctx.transaction() as session:
+        assert [r.id for r in list_requests(session, agent)] == [fbi_id]
+        assert list_requests(session, fbi.actor("k.lee")) == []
+        with pytest.raises(LegalInputError, match="already filed"):
+            attach_case(session, admin, fbi_id, case)
+    # the CBI's own request belongs to the case it was made for
+    with (
+        scenario.node.ctx.transaction() as session,
+        pytest.raises(LegalInputError, match="this node's own"),
+    ):
+        attach_case(session, scenario.legal_officer, rid, scenario.case)

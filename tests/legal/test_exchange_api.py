@@ -81,6 +81,13 @@ def test_request_and_status_over_the_api(live: LiveServer, live_us: LiveServer) 
         assert_problem(fbi.post(f"{BASE}/import", content=b"\xff not json"), 400,
                        "invalid-input")  # fmt: skip
 
+        fcase = ok(fbi.post("/api/v1/cases", json={"title": "MLAT execution",
+                                                    "jurisdictions": ["US"]}), 201)  # fmt: skip
+        filed = ok(fbi.post(f"{BASE}/{received['request']}/case",
+                            json={"case": fcase["reference"]}))  # fmt: skip
+        assert filed["case"] == fcase["reference"]
+        assert_problem(fbi.post(f"{BASE}/{received['request']}/case", json={"case": "FBI-9"}),
+                       404)  # fmt: skip
         ok(cbi.post(f"{BASE}/{rid}/state", json={"state": "transmitted"}))
         for state in ("acknowledged", "executing"):
             ok(fbi.post(f"{BASE}/{received['request']}/state", json={"state": state}))

@@ -41,6 +41,7 @@ from comity.legal.lifecycle import (
 )
 from comity.legal.models import STATES
 from comity.legal.requests import (
+    attach_case,
     check_choice,
     create_request,
     get_request,
@@ -205,6 +206,20 @@ def renewal(request_id: str, body: Renewal, session: SessionDep, actor: ActorDep
     moment = parse_at(body.at, "at") if body.at is not None else None
     kb = current_kb(session)
     return request_view(session, kb, renew(session, actor, kb, request_id, body.note, moment))
+
+
+class Attach(_Body):
+    """The case an incoming request is filed under."""
+
+    case: str = Field(min_length=1, max_length=60, description="The case's reference or id.")
+    note: str = Field("", max_length=2000)
+
+
+@router.post("/{request_id}/case")
+def attach(request_id: str, body: Attach, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    """File an incoming request under one of this node's cases; returns the request."""
+    filed = attach_case(session, actor, request_id, body.case, body.note)
+    return request_view(session, current_kb(session), filed)
 
 
 class ExportBody(BaseModel):

@@ -281,6 +281,26 @@ def list_cmd(
     emit(data, as_json, human)
 
 
+@request_app.command("attach")
+def attach_cmd(
+    ctx: typer.Context,
+    request_id: str = REQUEST_ID,
+    case: str = typer.Option(..., "--case", help="This node's case to file it under."),
+    note: str = typer.Option("", "--note", help="Why (kept in the history)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """File an incoming request under one of this node's cases (its members then see it)."""
+    from comity.legal.kb_services import current_kb
+    from comity.legal.lifecycle import request_view
+    from comity.legal.requests import attach_case
+
+    st = state(ctx)
+    with acting(st) as (session, actor):
+        data = request_view(session, current_kb(session),
+                            attach_case(session, actor, request_id, case, note))  # fmt: skip
+    emit(data, as_json, _print_request)
+
+
 @request_app.command("show")
 def show_cmd(ctx: typer.Context, request_id: str = REQUEST_ID, as_json: bool = JsonOption) -> None:
     """Show a request: its particulars, the states it may move to, its history and deadlines."""

@@ -230,6 +230,50 @@ def get_request(
     return request
 
 
+def attach_case(
+    session: Session, actor: Actor, request_id: str, case_ref: str, note: str = ""
+) -> LegalRequest:
+    """File an incoming request under one of this node's cases (audited): the case's members
+    then see it, and its work (evidence, operations) happens in the case."""
+    actor.require("legal_officer", "supervisor", "administrator")
+    request = get_request(session, actor, request_id, purpose="attach to a case")
+    if request.direction != "incoming":
+        raise LegalInputError(
+            f"request {request.id} is this node's own: it belongs to the case it was made for",
+            request=request.id,
+        )
+    case = get_case(session, actor, case_ref, purpose="attach a request")
+    if request.case_id == case.id:
+        raise LegalInputError(
+            f"request {request.id} is already filed under {case.reference}", request=request.id
+        )
+    previous = session.get(Case, request.case_id) if request.case_id else None
+    request.case_id = case.id
+    now = utcnow()
+    request.updated_at = now
+    moved = f" (from {previous.reference})" if previous else ""
+    add_event(
+        request,
+        "update",
+        request.state,
+        at=now,
+        now=now,
+        by=actor.username,
+        note=f"filed under case {case.reference}{moved}" + (f": {note}" if note else ""),
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor.username,
+        "legal.request.attach",
+        "legal_request",
+        request.id,
+        case_id=case.id,
+        details={"case": case.reference, "previous": previous.reference if previous else None},
+    )
+    return request
+
+
 def update_request(
     session: Session, actor: Actor, request_id: str, changes: dict[str, Any], note: str = ""
 ) -> LegalRequest:
