@@ -118,7 +118,7 @@ def _print_request(d: dict[str, Any]) -> None:
         rows.append(("renewals", str(d["renewals"])))
     for key, value in d["particulars"].items():
         if isinstance(value, list):
-            shown = ", ".join(
+            shown = " | ".join(
                 f"{v['type']}:{v['value']}" if isinstance(v, dict) else str(v) for v in value
             )
         elif isinstance(value, dict):
