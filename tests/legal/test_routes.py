@@ -193,7 +193,17 @@ def test_a_pair_the_knowledge_base_cannot_answer_says_so():
 
 def test_between_two_other_states_it_answers_only_from_what_it_holds():
     advice = advise(KB, "BR", "AR", "content")
-    assert mechanisms(advice) == ["budapest-expedited-preservation"]
+    # between two Budapest parties the Convention itself is the basis: preservation (Art. 29),
+    # access with consent (Art. 32(b)) and mutual assistance for stored data (Art. 31)
+    assert mechanisms(advice) == [
+        "budapest-expedited-preservation",
+        "budapest-consent-access",
+        "budapest-mla",
+    ]
+    mla = route(advice, "budapest-mla")
+    assert "Budapest Convention (ETS 185) Art. 31" in mla["legal_basis"]
+    assert "not in the knowledge base" in mla["channel"]
+    assert mla["preconditions"][0].startswith("Preserve the data first")
     assert "no list of MLA treaties" in reason(advice, "mla-treaty", "undetermined")
     assert "does not hold the law of Brazil" in reason(advice, "letter-rogatory", "undetermined")
 
