@@ -81,6 +81,16 @@ def receive(fbi: Node, path: Path) -> dict[str, object]:
         return import_request_file(session, fbi.actor(), fbi.ctx, path)
 
 
+def fbi_reports(fbi: Node, scenario: Scenario, fbi_id: str, states: list[str], path: Path) -> Path:
+    """The FBI moves its copy through ``states`` (noting each) and writes its status file."""
+    for state in states:
+        with fbi.ctx.transaction() as session:
+            advance(session, fbi.actor(), scenario.kb, fbi_id, state, note=f"FBI: {state}")
+    with fbi.ctx.transaction() as session:
+        export_status(session, fbi.actor(), fbi.ctx, fbi_id, out=path)
+    return path
+
+
 def incoming_count(fbi: Node) -> int:
     with fbi.ctx.transaction() as session:
         return session.scalar(select(func.count()).select_from(LegalRequest)) or 0
@@ -115,12 +125,8 @@ def test_round_trip_request_out_status_back(scenario: Scenario, peers: Node, tmp
     # the FBI works on it; the CBI transmitted it meanwhile
     with scenario.node.ctx.transaction() as session:
         advance(session, scenario.legal_officer, scenario.kb, request_id, "transmitted")
-    for state in ("acknowledged", "executing", "partially-executed"):
-        with fbi.ctx.transaction() as session:
-            advance(session, fbi.actor(), scenario.kb, fbi_id, state, note=f"FBI: {state}")
-    status = tmp_path / "status-for-cbi.json"
-    with fbi.ctx.transaction() as session:
-        export_status(session, fbi.actor(), fbi.ctx, fbi_id, out=status)
+    status = fbi_reports(fbi, scenario, fbi_id, ["acknowledged", "executing", "partially-executed"],
+                         tmp_path / "status-for-cbi.json")  # fmt: skip
     with scenario.node.ctx.transaction() as session:
         applied = import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
     assert applied["applied"] == ["acknowledged", "executing", "partially-executed"]
@@ -278,11 +284,7 @@ def test_a_report_from_the_requested_agency_implies_the_transmission(
     out = tmp_path / "req.json"
     send(scenario, request_id, out)
     fbi_id = str(receive(fbi, out)["request"])
-    with fbi.ctx.transaction() as session:
-        advance(session, fbi.actor(), scenario.kb, fbi_id, "acknowledged")
-    status = tmp_path / "status.json"
-    with fbi.ctx.transaction() as session:
-        export_status(session, fbi.actor(), fbi.ctx, fbi_id, out=status)
+    status = fbi_reports(fbi, scenario, fbi_id, ["acknowledged"], tmp_path / "status.json")
     # the CBI has not recorded the transmission: the FBI acknowledging it says it happened
     with scenario.node.ctx.transaction() as session:
         applied = import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
@@ -307,11 +309,7 @@ def test_a_status_the_lifecycle_does_not_allow_is_refused(
     with scenario.node.ctx.transaction() as session:
         advance(session, scenario.legal_officer, scenario.kb, request_id, "withdrawn",
                 note="the suspect was arrested at home")  # fmt: skip
-    with fbi.ctx.transaction() as session:
-        advance(session, fbi.actor(), scenario.kb, fbi_id, "acknowledged")
-    status = tmp_path / "status.json"
-    with fbi.ctx.transaction() as session:
-        export_status(session, fbi.actor(), fbi.ctx, fbi_id, out=status)
+    status = fbi_reports(fbi, scenario, fbi_id, ["acknowledged"], tmp_path / "status.json")
     with (
         scenario.node.ctx.transaction() as session,
         pytest.raises(RequestFileInvalid, match="withdrawn, from which it cannot move"),

@@ -40,9 +40,9 @@ from comity.legal.lifecycle import (
     stats,
 )
 from comity.legal.models import STATES
+from comity.legal.particulars import check_choice
 from comity.legal.requests import (
     attach_case,
-    check_choice,
     create_request,
     get_request,
     list_requests,

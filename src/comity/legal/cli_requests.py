@@ -256,7 +256,8 @@ def list_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """List the requests you may see, newest first."""
-    from comity.legal.requests import check_choice, list_requests, request_summary
+    from comity.legal.particulars import check_choice
+    from comity.legal.requests import list_requests, request_summary
 
     wanted = check_choice(state_, STATES, "state") if state_ else None
     st = state(ctx)

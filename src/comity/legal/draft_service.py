@@ -13,22 +13,20 @@ file; the draft is audited (``legal.request.draft``) with the written file's SHA
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from comity.cases.models import Case
-from comity.core.files import fsync_dir
+from comity.core.files import write_atomic
 from comity.identity import audit
 from comity.identity.services import Actor
 from comity.legal.checklist import evaluate, summarize
 from comity.legal.errors import DraftIncomplete, LegalInputError
 from comity.legal.knowledge import KnowledgeBase
+from comity.legal.models import LegalRequest
 from comity.legal.requests import get_request
 
 FORMATS = {".pdf": "pdf", ".docx": "docx"}
@@ -59,25 +57,35 @@ def check_destination(out: Path) -> None:
         )
 
 
-def write_file(out: Path, data: bytes) -> None:
-    """Write ``data`` to ``out`` through a temporary file in the same folder and a rename.
+def render_request(
+    session: Session,
+    kb: KnowledgeBase,
+    request: LegalRequest,
+    fmt: str,
+    *,
+    allow_incomplete: bool,
+    hint: str = "fill them in, or draft with --allow-incomplete to see them marked",
+) -> tuple[bytes, dict[str, Any]]:
+    """The request rendered as ``fmt`` (``pdf``/``docx``) and its checklist.
 
-    On any failure the temporary file is removed and ``out`` is left as it was.
+    Raises :class:`~comity.legal.errors.DraftIncomplete` (``data``: ``missing``, ``request``)
+    when required elements are missing and not ``allow_incomplete``; ``hint`` ends its message.
     """
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), FILE_MODE)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(out)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    fsync_dir(out.parent)
+    from comity.legal.drafting import build_document
+    from comity.legal.render import RENDERERS  # reportlab and python-docx: only when drafting
+
+    outcomes = evaluate(kb, request)
+    checklist = summarize(request, outcomes)
+    if not checklist["complete"] and not allow_incomplete:
+        names = ", ".join(m["element"] for m in checklist["missing"])
+        raise DraftIncomplete(
+            f"request {request.id} lacks {len(checklist['missing'])} required element(s): "
+            f"{names}; {hint}",
+            missing=checklist["missing"],
+            request=request.id,
+        )
+    case = session.get(Case, request.case_id) if request.case_id is not None else None
+    return RENDERERS[fmt](build_document(kb, request, case, outcomes)), checklist
 
 
 def draft_request(
@@ -96,25 +104,10 @@ def draft_request(
     :class:`~comity.legal.errors.LegalInputError` for an extension other than ``.pdf`` or
     ``.docx``, or a folder that does not exist. Nothing is written on any error.
     """
-    from comity.legal.drafting import build_document
-    from comity.legal.render import RENDERERS  # reportlab and python-docx: only when drafting
-
     fmt = output_format(out)
     check_destination(out)
     request = get_request(session, actor, request_id, purpose="draft")
-    case = session.get(Case, request.case_id) if request.case_id is not None else None
-    outcomes = evaluate(kb, request)
-    checklist = summarize(request, outcomes)
-    if not checklist["complete"] and not allow_incomplete:
-        names = ", ".join(m["element"] for m in checklist["missing"])
-        raise DraftIncomplete(
-            f"request {request.id} lacks {len(checklist['missing'])} required element(s): "
-            f"{names}; fill them in, or draft with --allow-incomplete to see them marked",
-            missing=checklist["missing"],
-            request=request.id,
-        )
-    document = build_document(kb, request, case, outcomes)
-    data = RENDERERS[fmt](document)
+    data, checklist = render_request(session, kb, request, fmt, allow_incomplete=allow_incomplete)
     digest = hashlib.sha256(data).hexdigest()
     audit.record(
         session,
@@ -132,7 +125,7 @@ def draft_request(
             "missing": [m["element"] for m in checklist["missing"]],
         },
     )
-    write_file(out, data)
+    write_atomic(out, data, FILE_MODE)
     return {
         "request": request.id,
         "file": str(out),

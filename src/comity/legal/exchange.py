@@ -35,6 +35,7 @@ from comity.federation.messages import open_sealed, seal
 from comity.federation.services import get_peer
 from comity.identity import audit
 from comity.identity.services import Actor, local_agency
+from comity.legal.draft_service import render_request
 from comity.legal.errors import LegalInputError, RequestConflict, RequestFileInvalid
 from comity.legal.knowledge import KnowledgeBase
 from comity.legal.lifecycle import TRANSMIT_ROLES, next_states
@@ -58,29 +59,6 @@ MEDIA_TYPES: Final = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 CLOCK_SLACK: Final = timedelta(minutes=1)
-
-
-def _render(
-    session: Session, kb: KnowledgeBase, request: LegalRequest, fmt: str, allow_incomplete: bool
-) -> bytes:
-    from comity.cases.models import Case
-    from comity.legal.checklist import evaluate, summarize
-    from comity.legal.drafting import build_document
-    from comity.legal.errors import DraftIncomplete
-    from comity.legal.render import RENDERERS
-
-    outcomes = evaluate(kb, request)
-    checklist = summarize(request, outcomes)
-    if not checklist["complete"] and not allow_incomplete:
-        names = ", ".join(m["element"] for m in checklist["missing"])
-        raise DraftIncomplete(
-            f"request {request.id} lacks required element(s): {names}; a request that goes "
-            "abroad must be complete (or exported with --allow-incomplete)",
-            missing=checklist["missing"],
-            request=request.id,
-        )
-    case = session.get(Case, request.case_id) if request.case_id else None
-    return RENDERERS[fmt](build_document(kb, request, case, outcomes))
 
 
 def export_request(
@@ -126,7 +104,14 @@ def export_request(
             f"to {request.to_country}",
             peer=peer.agency.code,
         )
-    data = _render(session, kb, request, fmt, allow_incomplete)
+    data, _checklist = render_request(
+        session,
+        kb,
+        request,
+        fmt,
+        allow_incomplete=allow_incomplete,
+        hint="a request that goes abroad must be complete (or exported with --allow-incomplete)",
+    )
     own = local_agency(session)
     now = utcnow()
     summary = request_summary(session, request)

@@ -19,16 +19,6 @@ from comity.legal.knowledge import KnowledgeBase
 from comity.legal.schema import Fact, entry_label
 
 
-def _country(kb: KnowledgeBase, value: str) -> str:
-    code = value.strip().upper()
-    if kb.country(code) is None:
-        raise LegalInputError(
-            f"unknown country {value!r}: use an ISO 3166-1 alpha-2 code such as IN or US",
-            country=value,
-        )
-    return code
-
-
 def _fact(kb: KnowledgeBase, kind: str, entry: Fact, text: str, **more: Any) -> dict[str, Any]:
     return {
         "text": text,
@@ -218,8 +208,8 @@ def facts_for(
 ) -> dict[str, Any]:
     """Everything the knowledge base holds for ``country`` (and between it and ``other``);
     with ``sections``, only the sections whose title contains one of those words."""
-    code = _country(kb, country)
-    second = _country(kb, other) if other else None
+    code = kb.country_code(country)
+    second = kb.country_code(other, "--with") if other else None
     if second == code:
         raise LegalInputError(f"--with names the same country as COUNTRY ({code})", country=code)
     codes = [code] + ([second] if second else [])

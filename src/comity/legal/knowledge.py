@@ -21,7 +21,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from comity.legal.errors import KnowledgeBaseInvalid
+from comity.legal.errors import KnowledgeBaseInvalid, LegalInputError
 from comity.legal.schema import (
     KINDS,
     AgreementEntry,
@@ -126,6 +126,19 @@ class KnowledgeBase:
         """The country with that ISO 3166-1 alpha-2 code, if the knowledge base has it."""
         entry = self.entries.get("countries", {}).get(code)
         return entry if isinstance(entry, CountryEntry) else None
+
+    def country_code(self, value: str, option: str = "") -> str:
+        """``value`` as a country code the knowledge base knows (``in`` → ``IN``); else a clear
+        error (exit 2) naming it, and the ``option`` it was given as if any."""
+        code = value.strip().upper()
+        if self.country(code) is None:
+            given = f" for {option}" if option else ""
+            raise LegalInputError(
+                f"unknown country {value!r}{given}: use an ISO 3166-1 alpha-2 code such as IN "
+                "or US",
+                country=value,
+            )
+        return code
 
     def country_name(self, code: str) -> str:
         """The country's name, or its code if unknown."""

@@ -39,27 +39,29 @@ from comity.legal.deadlines import (
     local_day,
     node_zone,
 )
-from comity.legal.errors import InvalidTransition, LegalInputError, RequestConflict, UnknownRequest
+from comity.legal.errors import InvalidTransition, LegalInputError, RequestConflict
 from comity.legal.knowledge import KnowledgeBase
 from comity.legal.models import ANSWERED, OPEN_STATES, OUTCOMES, STATES, LegalRequest
 from comity.legal.particulars import (
     FLAG_FIELDS,
     TEXT_FIELDS,
+    check_choice,
     clean_text,
     parse_identifier,
     parse_offence,
     parse_period,
 )
 from comity.legal.requests import (
+    LEGAL_OFFICE_ROLES,
     REQUEST_WRITE_ROLES,
     add_event,
-    check_choice,
     history,
+    load_request,
     request_summary,
     require_access,
 )
 
-TRANSMIT_ROLES: Final = ("legal_officer", "supervisor", "administrator")
+TRANSMIT_ROLES: Final = LEGAL_OFFICE_ROLES
 """Roles that may record the central authority's and the court's steps and a transmission."""
 FORMAL_STATES: Final = (
     "central-authority-concurrence",
@@ -67,7 +69,7 @@ FORMAL_STATES: Final = (
     "central-authority-approval",
     "transmitted",
 )
-STATS_ROLES: Final = ("supervisor", "legal_officer", "administrator")
+STATS_ROLES: Final = LEGAL_OFFICE_ROLES
 CLOCK_SLACK: Final = timedelta(minutes=1)
 """A move may be dated this far ahead of the node's clock (another machine's clock drift)."""
 AGE_BUCKETS: Final = (("0-30", 30), ("31-90", 90), ("91-180", 180), ("181-365", 365))
@@ -138,11 +140,7 @@ def _moment(request: LegalRequest, at: datetime | None, now: datetime) -> dateti
 
 
 def _load(session: Session, actor: Actor, request_id: str) -> LegalRequest:
-    key = request_id.strip().upper()
-    sound = 0 < len(key) <= 40 and key.isprintable()
-    request = session.get(LegalRequest, key, with_for_update=True) if sound else None
-    if request is None:
-        raise UnknownRequest(f"no request {request_id[:40]!r}", request=request_id[:40])
+    request = load_request(session, request_id, for_update=True)
     require_access(session, actor, request)
     return request
 

@@ -75,6 +75,16 @@ _OFFENCE = re.compile(r"\s*([A-Za-z]{2})\s*:\s*(\S.*?)\s*")
 _STATUTE = re.compile(r".*\d.*")
 
 
+def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
+    """``value`` lower-cased if it is one of ``choices``; else a clear error naming them."""
+    cleaned = value.strip().lower()
+    if cleaned not in choices:
+        raise LegalInputError(
+            f"unknown {what} {value!r}: use one of {', '.join(choices)}", **{what: value}
+        )
+    return cleaned
+
+
 def clean_text(value: str, field: str) -> str:
     """Strip ``value``; refuse control characters (other than newlines and tabs) and excess."""
     text = value.strip()

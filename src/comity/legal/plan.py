@@ -27,8 +27,8 @@ from comity.identity.services import Actor, local_agency
 from comity.legal.errors import LegalInputError
 from comity.legal.knowledge import KnowledgeBase
 from comity.legal.models import CaseNeed
-from comity.legal.particulars import clean_text, parse_identifier
-from comity.legal.requests import REQUEST_WRITE_ROLES, check_choice, check_country
+from comity.legal.particulars import check_choice, clean_text, parse_identifier
+from comity.legal.requests import REQUEST_WRITE_ROLES
 from comity.legal.routes import DEFAULT_HOLDER, advise
 from comity.legal.schema import HOLDERS, NEEDS, URGENCIES
 
@@ -59,7 +59,7 @@ def add_need(
     """Record that a case needs ``need`` from ``country`` (audited); validates everything first."""
     actor.require(*REQUEST_WRITE_ROLES)
     need = check_choice(need, NEEDS, "need")
-    code = check_country(kb, country, "country")
+    code = kb.country_code(country)
     holder = check_choice(holder, HOLDERS, "holder") if holder else DEFAULT_HOLDER[need]
     urgency = check_choice(urgency, URGENCIES, "urgency")
     own = local_agency(session).country

@@ -27,32 +27,14 @@ from comity.identity.services import Actor, local_agency
 from comity.legal.errors import LegalInputError, UnknownRequest
 from comity.legal.knowledge import KnowledgeBase
 from comity.legal.models import LegalRequest, RequestEvent
-from comity.legal.particulars import merge, parse_offence
+from comity.legal.particulars import check_choice, merge, parse_offence
 from comity.legal.schema import HOLDERS, NEEDS, REQUEST_KINDS, URGENCIES
 
-REQUEST_WRITE_ROLES = ("investigator", "legal_officer", "supervisor", "administrator")
+LEGAL_OFFICE_ROLES = ("legal_officer", "supervisor", "administrator")
+"""Roles that act for the central authority: approve, transmit, renew, file incoming requests,
+see every incoming request and the figures."""
+REQUEST_WRITE_ROLES = ("investigator", *LEGAL_OFFICE_ROLES)
 _NUMBERING_LOCK = 0x636F6D05  # "com" + 5: request numbers (a 32-bit advisory lock key)
-
-
-def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
-    """``value`` lower-cased if it is one of ``choices``; else a clear error naming them."""
-    cleaned = value.strip().lower()
-    if cleaned not in choices:
-        raise LegalInputError(
-            f"unknown {what} {value!r}: use one of {', '.join(choices)}", **{what: value}
-        )
-    return cleaned
-
-
-def check_country(kb: KnowledgeBase, value: str, what: str = "country") -> str:
-    """An ISO 3166-1 alpha-2 code the knowledge base knows (``in`` → ``IN``)."""
-    code = value.strip().upper()
-    if kb.country(code) is None:
-        raise LegalInputError(
-            f"unknown {what} {value!r}: use an ISO 3166-1 alpha-2 code such as IN or US",
-            **{what: value},
-        )
-    return code
 
 
 def _case_offences(case: Case) -> list[str]:
@@ -99,7 +81,7 @@ def create_request(
     """Start a request in ``draft`` for a case (audited). Validates everything first."""
     actor.require(*REQUEST_WRITE_ROLES)
     kind = check_choice(kind, REQUEST_KINDS, "kind")
-    to_country = check_country(kb, to, "country")
+    to_country = kb.country_code(to)
     wanted = [check_choice(n, NEEDS, "need") for n in needs or []]
     holder = check_choice(holder, HOLDERS, "holder")
     urgency = check_choice(urgency, URGENCIES, "urgency")
@@ -192,18 +174,21 @@ def add_event(
     )
 
 
-def load_request(session: Session, request_id: str) -> LegalRequest:
-    """The request with that id (``REQ-2026-0001``, case-blind), unaudited: for services."""
-    request = session.get(LegalRequest, request_id.strip().upper())
+def load_request(session: Session, request_id: str, *, for_update: bool = False) -> LegalRequest:
+    """The request with that id (``REQ-2026-0001``, case-blind), unaudited: for services;
+    ``for_update`` locks its row until commit (PostgreSQL) before it is changed."""
+    key = request_id.strip().upper()
+    sound = 0 < len(key) <= 40 and key.isprintable()
+    request = session.get(LegalRequest, key, with_for_update=for_update) if sound else None
     if request is None:
-        raise UnknownRequest(f"no request {request_id!r}", request=request_id)
+        raise UnknownRequest(f"no request {request_id[:40]!r}", request=request_id[:40])
     return request
 
 
 def require_access(session: Session, actor: Actor, request: LegalRequest) -> None:
     """Raise unless ``actor`` may see ``request`` (a member of its case, or a see-all role)."""
     if request.case_id is None:
-        actor.require("legal_officer", "supervisor", "administrator")
+        actor.require(*LEGAL_OFFICE_ROLES)
         return
     case = session.get(Case, request.case_id)
     if case is None or not can_see(actor, case):
@@ -235,7 +220,7 @@ def attach_case(
 ) -> LegalRequest:
     """File an incoming request under one of this node's cases (audited): the case's members
     then see it, and its work (evidence, operations) happens in the case."""
-    actor.require("legal_officer", "supervisor", "administrator")
+    actor.require(*LEGAL_OFFICE_ROLES)
     request = get_request(session, actor, request_id, purpose="attach to a case")
     if request.direction != "incoming":
         raise LegalInputError(
@@ -346,7 +331,7 @@ def visible(session: Session, actor: Actor, requests: list[LegalRequest]) -> lis
     out = []
     for request in requests:
         if request.case_id is None:
-            if actor.user.has_role("legal_officer", "supervisor", "administrator"):
+            if actor.user.has_role(*LEGAL_OFFICE_ROLES):
                 out.append(request)
             continue
         if request.case_id not in cases:

@@ -23,7 +23,7 @@ from typing import Any
 
 from comity.legal.errors import LegalInputError
 from comity.legal.knowledge import KnowledgeBase
-from comity.legal.particulars import parse_offence
+from comity.legal.particulars import check_choice, parse_offence
 from comity.legal.rules import Outcome, Pair, evaluate, matching_rules
 from comity.legal.schema import (
     HOLDERS,
@@ -60,25 +60,6 @@ def weakest(statuses: list[str]) -> str:
     ``conflict``)."""
     known = [s for s in statuses if s in STATUSES]
     return max(known, key=_WEAKNESS.__getitem__) if known else "verified"
-
-
-def _choice(value: str, choices: tuple[str, ...], what: str) -> str:
-    cleaned = value.strip().lower()
-    if cleaned not in choices:
-        raise LegalInputError(
-            f"unknown {what} {value!r}: use one of {', '.join(choices)}", **{what: value}
-        )
-    return cleaned
-
-
-def _country(kb: KnowledgeBase, value: str, what: str) -> str:
-    code = value.strip().upper()
-    if kb.country(code) is None:
-        raise LegalInputError(
-            f"unknown country {value!r} for {what}: use an ISO 3166-1 alpha-2 code such as IN",
-            country=value,
-        )
-    return code
 
 
 class _Route:
@@ -321,14 +302,14 @@ def advise(
     """The routes from ``from_`` to ``to`` for ``need``: ``{"query", "routes", "excluded",
     "undetermined", "answer"}`` (see the module docstring). Bad input raises
     :class:`~comity.legal.errors.LegalInputError`."""
-    src, dst = _country(kb, from_, "--from"), _country(kb, to, "--to")
+    src, dst = kb.country_code(from_, "--from"), kb.country_code(to, "--to")
     if src == dst:
         raise LegalInputError(
             f"--from and --to are both {src}: the advisor is for requests abroad", country=src
         )
-    need = _choice(need, NEEDS, "need")
-    holder = _choice(holder, HOLDERS, "holder") if holder else DEFAULT_HOLDER[need]
-    urgency = _choice(urgency, URGENCIES, "urgency")
+    need = check_choice(need, NEEDS, "need")
+    holder = check_choice(holder, HOLDERS, "holder") if holder else DEFAULT_HOLDER[need]
+    urgency = check_choice(urgency, URGENCIES, "urgency")
     ref = parse_offence(offence) if offence else None
     pair = Pair(kb, src, dst, need, holder, urgency)
     candidates: list[_Route] = []
