@@ -91,6 +91,12 @@ def fbi_reports(fbi: Node, scenario: Scenario, fbi_id: str, states: list[str], p
     return path
 
 
+def cbi_imports(scenario: Scenario, path: Path) -> dict[str, object]:
+    """Import on the CBI's node as its legal officer."""
+    with scenario.node.ctx.transaction() as session:
+        return import_request_file(session, scenario.legal_officer, scenario.node.ctx, path)
+
+
 def incoming_count(fbi: Node) -> int:
     with fbi.ctx.transaction() as session:
         return session.scalar(select(func.count()).select_from(LegalRequest)) or 0
@@ -127,8 +133,7 @@ def test_round_trip_request_out_status_back(scenario: Scenario, peers: Node, tmp
         advance(session, scenario.legal_officer, scenario.kb, request_id, "transmitted")
     status = fbi_reports(fbi, scenario, fbi_id, ["acknowledged", "executing", "partially-executed"],
                          tmp_path / "status-for-cbi.json")  # fmt: skip
-    with scenario.node.ctx.transaction() as session:
-        applied = import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
+    applied = cbi_imports(scenario, status)
     assert applied["applied"] == ["acknowledged", "executing", "partially-executed"]
     with scenario.node.ctx.transaction() as session:
         mine = get_request(session, scenario.legal_officer, request_id)
@@ -137,8 +142,7 @@ def test_round_trip_request_out_status_back(scenario: Scenario, peers: Node, tmp
         assert [e.to_state for e in reported] == ["acknowledged", "executing", "partially-executed"]
         assert "FBI: executing" in reported[1].note
     # the same status again changes nothing
-    with scenario.node.ctx.transaction() as session:
-        again = import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
+    again = cbi_imports(scenario, status)
     assert again["applied"] == []
 
 
@@ -191,11 +195,8 @@ def test_a_file_from_a_stranger_or_for_another_node_is_refused(
     with pytest.raises(RequestFileInvalid, match="not a peer"):
         receive(us_node, out)
     # a file addressed to the FBI is not for the CBI's own node
-    with (
-        scenario.node.ctx.transaction() as session,
-        pytest.raises(RequestFileInvalid, match="addressed to FBI"),
-    ):
-        import_request_file(session, scenario.legal_officer, scenario.node.ctx, out)
+    with pytest.raises(RequestFileInvalid, match="addressed to FBI"):
+        cbi_imports(scenario, out)
 
 
 def test_export_needs_a_complete_approved_request_for_the_right_peer(
@@ -286,8 +287,7 @@ def test_a_report_from_the_requested_agency_implies_the_transmission(
     fbi_id = str(receive(fbi, out)["request"])
     status = fbi_reports(fbi, scenario, fbi_id, ["acknowledged"], tmp_path / "status.json")
     # the CBI has not recorded the transmission: the FBI acknowledging it says it happened
-    with scenario.node.ctx.transaction() as session:
-        applied = import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
+    applied = cbi_imports(scenario, status)
     assert applied["applied"] == ["transmitted", "acknowledged"]
     with scenario.node.ctx.transaction() as session:
         mine = get_request(session, scenario.legal_officer, request_id)
@@ -310,11 +310,8 @@ def test_a_status_the_lifecycle_does_not_allow_is_refused(
         advance(session, scenario.legal_officer, scenario.kb, request_id, "withdrawn",
                 note="the suspect was arrested at home")  # fmt: skip
     status = fbi_reports(fbi, scenario, fbi_id, ["acknowledged"], tmp_path / "status.json")
-    with (
-        scenario.node.ctx.transaction() as session,
-        pytest.raises(RequestFileInvalid, match="withdrawn, from which it cannot move"),
-    ):
-        import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
+    with pytest.raises(RequestFileInvalid, match="withdrawn, from which it cannot move"):
+        cbi_imports(scenario, status)
     with scenario.node.ctx.transaction() as session:
         assert get_request(session, scenario.legal_officer, request_id).state == "withdrawn"
 
@@ -325,11 +322,8 @@ def test_a_status_the_lifecycle_does_not_allow_is_refused(
 def test_junk_is_bad_input(scenario: Scenario, tmp_path: Path, content: bytes):
     path = tmp_path / "junk.json"
     path.write_bytes(content)
-    with (
-        scenario.node.ctx.transaction() as session,
-        pytest.raises(LegalInputError, match="not a Comity"),
-    ):
-        import_request_file(session, scenario.legal_officer, scenario.node.ctx, path)
+    with pytest.raises(LegalInputError, match="not a Comity"):
+        cbi_imports(scenario, path)
 
 
 def test_a_move_dated_before_the_request_was_sent_is_refused(
@@ -347,11 +341,8 @@ def test_a_move_dated_before_the_request_was_sent_is_refused(
                     "request": request_id, "state": "acknowledged",
                     "moves": [{"to": "acknowledged", "at": when, "note": ""}]}  # fmt: skip
         status.write_text(seal(fbi.ctx.keys, document))
-        with (
-            scenario.node.ctx.transaction() as session,
-            pytest.raises(RequestFileInvalid, match=problem),
-        ):
-            import_request_file(session, scenario.legal_officer, scenario.node.ctx, status)
+        with pytest.raises(RequestFileInvalid, match=problem):
+            cbi_imports(scenario, status)
     with scenario.node.ctx.transaction() as session:
         assert get_request(session, scenario.legal_officer, request_id).state == (
             "central-authority-approval"
